@@ -1,0 +1,1 @@
+"""Intrablog's Pelican plugins: one package per capability, imported as `plugins.<name>`."""

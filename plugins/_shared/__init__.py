@@ -1,0 +1,1 @@
+"""Code shared by plugins and tools; not a plugin (it has no `register()`)."""

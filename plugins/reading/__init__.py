@@ -1,0 +1,67 @@
+"""Reading aids on posts and pages: reading time, table of contents, previous/next.
+
+Runs after all content is read (`article_generator_finalized`, `page_generator_finalized`),
+so it sees the sanitized HTML whatever order plugins were connected in.
+
+Settings:
+    READING_WORDS_PER_MINUTE: reading speed for the reading time (default 230).
+    READING_TOC_MIN_HEADINGS: headings needed before a post shows its table of contents
+        (default 3).
+
+Template variables (attributes on each post and page):
+    reading_time: minutes, at least 1.
+    toc: list of TocEntry(level, anchor, title); show_toc: whether to show it.
+    newer, older: the neighbouring published posts by date, or None (posts only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pelican import signals
+
+from plugins._shared.problems import SettingsError
+from plugins.reading.aids import count_words, neighbours, reading_minutes, table_of_contents
+
+
+def _positive_int(settings: Mapping[str, Any], key: str, default: int) -> int:
+    value = settings.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingsError(f"pelicanconf.py: {key} must be a positive integer, got {value!r}")
+    return value
+
+
+def annotate(contents: Iterable[Any], settings: Mapping[str, Any]) -> None:
+    """Set reading_time, toc and show_toc on every content object."""
+    per_minute = _positive_int(settings, "READING_WORDS_PER_MINUTE", 230)
+    toc_min = _positive_int(settings, "READING_TOC_MIN_HEADINGS", 3)
+    for content in contents:
+        html = content._content or ""
+        content.reading_time = reading_minutes(count_words(html), per_minute)
+        content.toc = table_of_contents(html)
+        content.show_toc = len(content.toc) >= toc_min
+
+
+def add_post_aids(generator: Any) -> None:
+    """Annotate posts and link each published post to its neighbours."""
+    annotate(
+        [*generator.articles, *generator.drafts, *generator.hidden_articles], generator.settings
+    )
+    newest_first = sorted(generator.articles, key=lambda a: a.date, reverse=True)
+    for index, (newer, older) in neighbours(newest_first).items():
+        newest_first[index].newer = newer
+        newest_first[index].older = older
+
+
+def add_page_aids(generator: Any) -> None:
+    """Annotate pages with reading time and table of contents."""
+    annotate(
+        [*generator.pages, *generator.hidden_pages, *generator.draft_pages], generator.settings
+    )
+
+
+def register() -> None:
+    """Connect the reading aids."""
+    signals.article_generator_finalized.connect(add_post_aids)
+    signals.page_generator_finalized.connect(add_page_aids)

@@ -1,0 +1,49 @@
+"""Write sitemap.xml listing every public page, with last-modified dates for posts and pages.
+
+A generator added through `get_generators` runs its `generate_output` after the articles
+and pages generators have written their HTML, so the sitemap sees every page; it keeps
+no state between builds.
+
+Settings:
+    SITEURL (Pelican's): the absolute base of every <loc>.
+
+Template variables: none. Output: sitemap.xml at the site root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+
+from plugins.sitemap.entries import collect_entries, render_sitemap
+
+
+class SitemapGenerator(Generator):  # type: ignore[misc]
+    """Write sitemap.xml from the written HTML pages."""
+
+    def generate_context(self) -> None:
+        """Nothing to add: the sitemap only reads what others produced."""
+
+    def generate_output(self, writer: Any) -> None:
+        """Write sitemap.xml into the output directory."""
+        lastmods: dict[str, Any] = {}
+        for content in [*self.context.get("articles", []), *self.context.get("pages", [])]:
+            changed = getattr(content, "modified", None) or getattr(content, "date", None)
+            if changed is not None:
+                lastmods[content.url] = changed
+        output = Path(self.output_path)
+        entries = collect_entries(output, self.settings.get("SITEURL", ""), lastmods)
+        (output / "sitemap.xml").write_text(render_sitemap(entries), encoding="utf-8")
+
+
+def get_sitemap_generator(pelican: Any) -> type[SitemapGenerator]:
+    """Hand Pelican the sitemap generator."""
+    return SitemapGenerator
+
+
+def register() -> None:
+    """Add the sitemap generator to every build."""
+    signals.get_generators.connect(get_sitemap_generator)

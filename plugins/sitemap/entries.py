@@ -1,0 +1,56 @@
+"""Build sitemap.xml entries from the HTML files a build wrote."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from xml.sax.saxutils import escape
+
+EXCLUDED_TOP = frozenset({"theme", "drafts", "search-index"})
+EXCLUDED_FILES = frozenset({"404.html"})
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapEntry:
+    """One page: its absolute URL and, when known, when it last changed."""
+
+    loc: str
+    lastmod: datetime | None = None
+
+
+def page_url(relative: PurePosixPath) -> str:
+    """Return the site-relative URL of an output file (`a/index.html` → `a/`)."""
+    if relative.name == "index.html":
+        parent = relative.parent.as_posix()
+        return "" if parent == "." else f"{parent}/"
+    return relative.as_posix()
+
+
+def collect_entries(
+    output_dir: Path, site_url: str, lastmods: Mapping[str, datetime]
+) -> list[SitemapEntry]:
+    """List every public HTML page under `output_dir`, sorted by URL."""
+    base = site_url.rstrip("/")
+    entries = []
+    for path in sorted(output_dir.rglob("*.html")):
+        relative = PurePosixPath(path.relative_to(output_dir).as_posix())
+        if relative.parts[0] in EXCLUDED_TOP or relative.as_posix() in EXCLUDED_FILES:
+            continue
+        url = page_url(relative)
+        entries.append(SitemapEntry(loc=f"{base}/{url}", lastmod=lastmods.get(url)))
+    return entries
+
+
+def render_sitemap(entries: Iterable[SitemapEntry]) -> str:
+    """Render entries as a sitemaps.org XML document."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for entry in entries:
+        lastmod = f"<lastmod>{entry.lastmod.date().isoformat()}</lastmod>" if entry.lastmod else ""
+        lines.append(f"  <url><loc>{escape(entry.loc)}</loc>{lastmod}</url>")
+    lines.append("</urlset>")
+    return "\n".join(lines) + "\n"

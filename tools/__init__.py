@@ -1,0 +1,1 @@
+"""The `blog` command-line tool: thin click commands (tools.cli) over these modules."""

@@ -1,0 +1,202 @@
+"""Run Pelican in-process and turn its log into located, countable problems.
+
+Pelican logs a broken post and skips it, and exits 0. Here every warning and error is
+collected as a `Problem` (`path:line: message [code]`); errors fail the build, and with
+`strict` warnings do too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from plugins._shared.problems import BlogError, Problem, Severity, problem_from_record
+
+SETTINGS_FILE = "pelicanconf.py"
+# Pelican names files relative to the content folder ("posts/2026/x.md").
+_SOURCE_IN_MESSAGE = re.compile(r"(?P<path>[\w./-]+\.(?:md|markdown|mkd|mdown|html|htm|rst))\b")
+
+
+@dataclass(slots=True)
+class BuildResult:
+    """What a build produced and what went wrong."""
+
+    output: Path
+    posts: int = 0
+    drafts: int = 0
+    pages: int = 0
+    files_written: int = 0
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that dropped or broke content."""
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems that degrade the site without dropping anything."""
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    def failed(self, strict: bool) -> bool:
+        """Return whether the build should exit non-zero."""
+        return bool(self.errors or (strict and self.warnings))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the stable JSON summary printed by `blog build --json`."""
+        return {
+            "output": str(self.output),
+            "posts": self.posts,
+            "drafts": self.drafts,
+            "pages": self.pages,
+            "files_written": self.files_written,
+            "seconds": round(self.seconds, 3),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+class ProblemCollector(logging.Handler):
+    """Collect WARNING and above as problems; records from our plugins carry their own."""
+
+    def __init__(self, content_dir: Path) -> None:
+        super().__init__(level=logging.WARNING)
+        self.content_dir = content_dir
+        self.problems: list[Problem] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Turn one log record into a problem, locating the file it names when possible."""
+        problem = problem_from_record(record) or self._from_pelican(record)
+        if problem.severity is Severity.ERROR and self._already_reported(problem):
+            return
+        self.problems.append(problem)
+
+    def _from_pelican(self, record: logging.LogRecord) -> Problem:
+        message = record.getMessage().strip().splitlines()[0]
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message}: {record.exc_info[1]}"
+        severity = Severity.ERROR if record.levelno >= logging.ERROR else Severity.WARNING
+        path = PurePosixPath(SETTINGS_FILE)
+        match = _SOURCE_IN_MESSAGE.search(message)
+        if match:
+            source = self.content_dir / match["path"]  # absolute paths stay absolute
+            if source.is_file() and source.resolve().is_relative_to(self.content_dir.resolve()):
+                relative = source.resolve().relative_to(self.content_dir.resolve())
+                path = PurePosixPath(self.content_dir.name, *relative.parts)
+                message = message.replace(match["path"], path.as_posix())
+        code = "pelican-error" if severity is Severity.ERROR else "pelican-warning"
+        return Problem(path=path, line=1, message=message, code=code, severity=severity)
+
+    def _already_reported(self, problem: Problem) -> bool:
+        # Pelican's own "Skipping x.md" follows our located report of why x.md is broken.
+        return problem.code == "pelican-error" and any(
+            p.path == problem.path and p.severity is Severity.ERROR for p in self.problems
+        )
+
+
+def reset_pelican_log_dedup() -> None:
+    """Forget the warnings Pelican's log filter has seen in this process.
+
+    Pelican's LimitFilter drops a warning identical to one logged before, process-wide,
+    so a second build in the same process (tests, preview rebuilds) would lose its
+    warnings and `--strict` would pass where it must fail.
+    """
+    from pelican.log import LimitFilter
+
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
+
+
+@contextmanager
+def collecting_problems(content_dir: Path) -> Iterator[ProblemCollector]:
+    """Attach a problem collector to the root logger for the duration of the block."""
+    reset_pelican_log_dedup()
+    collector = ProblemCollector(content_dir)
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(collector)
+    root.setLevel(min(previous_level or logging.WARNING, logging.WARNING))
+    try:
+        yield collector
+    finally:
+        root.removeHandler(collector)
+        root.setLevel(previous_level)
+
+
+def build_overrides(output: Path | None, drafts: bool, site_url: str | None) -> dict[str, Any]:
+    """Return the settings a build overrides in pelicanconf.py (all paths absolute)."""
+    overrides: dict[str, Any] = {}
+    if output is not None:
+        overrides["OUTPUT_PATH"] = str(output.resolve())
+    if site_url:
+        overrides["SITEURL"] = site_url.rstrip("/")
+        overrides["FEED_DOMAIN"] = site_url.rstrip("/")
+    if drafts:
+        overrides.update(
+            DRAFT_URL="drafts/{slug}/",
+            DRAFT_SAVE_AS="drafts/{slug}/index.html",
+            DRAFT_PAGE_URL="drafts/pages/{slug}/",
+            DRAFT_PAGE_SAVE_AS="drafts/pages/{slug}/index.html",
+            PREVIEW=True,
+        )
+    return overrides
+
+
+def load_settings(root: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Read pelicanconf.py from the site root with `overrides` applied."""
+    from pelican.settings import read_settings
+
+    settings_path = root / SETTINGS_FILE
+    if not settings_path.is_file():
+        raise BlogError(f"{settings_path}: not found; run blog from the site root or pass --root")
+    settings: dict[str, Any] = read_settings(str(settings_path), override=overrides)
+    return settings
+
+
+def build_site(
+    root: Path,
+    *,
+    output: Path | None = None,
+    drafts: bool = False,
+    site_url: str | None = None,
+) -> BuildResult:
+    """Build the site at `root` with Pelican and return counts and problems."""
+    from pelican import Pelican, signals
+    from pelican.log import console
+
+    root = root.resolve()
+    started = time.perf_counter()
+    # Pelican prints its own summary on stdout; stdout belongs to our data (--json).
+    console.quiet = True
+    with collecting_problems(root / "content") as collector:
+        settings = load_settings(root, build_overrides(output, drafts, site_url))
+        collector.content_dir = Path(settings["PATH"])
+        result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
+
+        def count_content(generators: list[Any]) -> None:
+            for generator in generators:
+                result.posts += len(getattr(generator, "articles", []))
+                result.drafts += len(getattr(generator, "drafts", []))
+                result.pages += len(getattr(generator, "pages", ()))
+
+        def count_written(path: str, context: Any = None) -> None:
+            result.files_written += 1
+
+        signals.all_generators_finalized.connect(count_content, weak=False)
+        signals.content_written.connect(count_written, weak=False)
+        try:
+            Pelican(settings).run()
+        finally:
+            signals.all_generators_finalized.disconnect(count_content)
+            signals.content_written.disconnect(count_written)
+    result.problems = sorted(collector.problems, key=lambda p: (str(p.path), p.line, p.code))
+    result.seconds = time.perf_counter() - started
+    return result
