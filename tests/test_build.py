@@ -44,7 +44,7 @@ def test_post_without_title_fails_with_path_and_line(make_site: MakeSite) -> Non
     assert [(p["path"], p["line"], p["code"]) for p in problems] == [
         ("content/posts/2026/broken.md", 1, "missing-title")
     ]
-    assert "content/posts/2026/broken.md:1: no \"Title:\" line" in stderr
+    assert 'content/posts/2026/broken.md:1: no "Title:" line' in stderr
     # Pelican's own "Skipping ..." is folded into our located report, not repeated.
     assert stderr.count("broken.md") == 1
 

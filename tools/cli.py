@@ -148,3 +148,7 @@ def serve(host: str, port: int, root: Path | None, get_path: str | None) -> None
         sys.exit(0 if status == 200 else 1)
     click.echo(f"Serving {site_root} at http://{host}:{port}/", err=True)
     run_server(site_root, host, port, threads=int(os.environ.get("BLOG_SERVE_THREADS", "8")))
+
+
+if __name__ == "__main__":
+    cli()

@@ -19,7 +19,7 @@ from typing import Any
 from pelican import signals
 
 from plugins._shared.problems import SettingsError, log_problem
-from plugins.content_checks.rules import ChecksSettings, check_files
+from plugins.content_checks.rules import DEFAULT_STATUSES, ChecksSettings, check_files
 
 logger = logging.getLogger(__name__)
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
@@ -27,7 +27,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 
 def settings_from(settings: Mapping[str, Any]) -> ChecksSettings:
     """Build and validate the rules' settings from pelicanconf."""
-    statuses = settings.get("CONTENT_CHECKS_STATUSES", ChecksSettings.statuses)
+    statuses = settings.get("CONTENT_CHECKS_STATUSES", DEFAULT_STATUSES)
     if not isinstance(statuses, list | tuple) or not all(isinstance(s, str) for s in statuses):
         raise SettingsError(
             f"pelicanconf.py: CONTENT_CHECKS_STATUSES must be a list of strings, got {statuses!r}"

@@ -20,13 +20,14 @@ POST_FIELDS = (
     "series", "status", "slug", "lang", "translation", "save_as", "url", "template",
 )  # fmt: skip
 SUMMARY_MAX_CHARS = 300
+DEFAULT_STATUSES = ("published", "draft", "hidden")
 
 
 @dataclass(frozen=True, slots=True)
 class ChecksSettings:
     """The values the rules need; built from pelicanconf by the plugin."""
 
-    statuses: tuple[str, ...] = ("published", "draft", "hidden")
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
 
 
 def _problem(

@@ -43,7 +43,7 @@ def table_of_contents(html: str, levels: Sequence[int] = (2, 3, 4)) -> list[TocE
         anchor = node.attributes.get("id") or ""
         title = node.text(strip=True)
         if anchor and title:
-            entries.append(TocEntry(level=int(node.tag[1]), anchor=anchor, title=title))
+            entries.append(TocEntry(level=int((node.tag or "h0")[1]), anchor=anchor, title=title))
     return entries
 
 
