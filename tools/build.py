@@ -20,6 +20,7 @@ from plugins._shared.problems import BlogError, Problem, Severity, problem_from_
 
 SETTINGS_FILE = "pelicanconf.py"
 # Pelican names files relative to the content folder ("posts/2026/x.md").
+_UNRESOLVED_LINK = re.compile(r"^Unable to find '(?P<target>[^']+)'")
 _SOURCE_IN_MESSAGE = re.compile(r"(?P<path>[\w./-]+\.(?:md|markdown|mkd|mdown|html|htm|rst))\b")
 
 
@@ -74,10 +75,40 @@ class ProblemCollector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         """Turn one log record into a problem, locating the file it names when possible."""
-        problem = problem_from_record(record) or self._from_pelican(record)
+        problem = problem_from_record(record)
+        if problem is None:
+            link = _UNRESOLVED_LINK.match(record.getMessage())
+            located = self._locate_link(link["target"]) if link else []
+            if located:
+                self.problems.extend(located)
+                return
+            problem = self._from_pelican(record)
         if problem.severity is Severity.ERROR and self._already_reported(problem):
             return
         self.problems.append(problem)
+
+    def _locate_link(self, target: str) -> list[Problem]:
+        """Find the lines that hold an internal link Pelican could not resolve."""
+        needles = [f"{{{kind}}}{target}" for kind in ("filename", "static", "attach")]
+        found = []
+        for source in sorted(self.content_dir.rglob("*.md")):
+            text = source.read_text(encoding="utf-8", errors="replace")
+            if not any(needle in text for needle in needles):
+                continue
+            relative = PurePosixPath(
+                self.content_dir.name, *source.relative_to(self.content_dir).parts
+            )
+            for number, line in enumerate(text.splitlines(), start=1):
+                if any(needle in line for needle in needles):
+                    message = (
+                        f"internal link to {target!r} points to no file under "
+                        f"{self.content_dir.name}/; fix the path (relative to "
+                        f"{self.content_dir.name}/, starting with /)"
+                    )
+                    found.append(
+                        Problem(relative, number, message, "broken-link", Severity.WARNING)
+                    )
+        return found
 
     def _from_pelican(self, record: logging.LogRecord) -> Problem:
         message = record.getMessage().strip().splitlines()[0]

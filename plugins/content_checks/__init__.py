@@ -5,6 +5,8 @@ Pelican logs a broken file and skips it; this plugin names the file, the line an
 
 Settings:
     CONTENT_CHECKS_STATUSES: the allowed `Status:` values (default published, draft, hidden).
+    ARTICLE_PATHS, ARTICLE_EXCLUDES, PAGE_PATHS, PAGE_EXCLUDES (Pelican's): which files
+        are checked, exactly the ones Pelican reads.
 
 Template variables: none.
 """
