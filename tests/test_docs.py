@@ -15,7 +15,9 @@ from tools.cli import cli
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
 PLUGINS = sorted(
-    p.name for p in (REPO / "plugins").iterdir() if (p / "__init__.py").is_file() and p.name[0] != "_"
+    p.name
+    for p in (REPO / "plugins").iterdir()
+    if (p / "__init__.py").is_file() and p.name[0] != "_"
 )
 # Any upper-case string literal with an underscore is a setting name (SANITIZE_URL_SCHEMES).
 SETTING_READ = re.compile(r"""["']([A-Z][A-Z0-9]*_[A-Z0-9_]+)["']""")
@@ -51,7 +53,9 @@ def test_every_command_has_help_and_is_in_the_readme(name: str, command: click.C
 @pytest.mark.parametrize("plugin", PLUGINS)
 def test_every_setting_a_plugin_reads_is_in_its_docstring(plugin: str) -> None:
     module = importlib.import_module(f"plugins.{plugin}")
-    source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "plugins" / plugin).glob("*.py"))
+    source = "".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "plugins" / plugin).glob("*.py")
+    )
     settings = set(SETTING_READ.findall(source))
     assert module.__doc__ is not None
     missing = sorted(s for s in settings if s not in module.__doc__)
