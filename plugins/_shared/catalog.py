@@ -143,7 +143,9 @@ def read_posts(content_dir: Path, settings: Mapping[str, Any], zone: tzinfo) -> 
                     slug=slug,
                     title=title,
                     date=date,
-                    authors=tuple(split_list(_value(header, "authors") or _value(header, "author"))),
+                    authors=tuple(
+                        split_list(_value(header, "authors") or _value(header, "author"))
+                    ),
                     summary=_value(header, "summary"),
                     status=(_value(header, "status") or "published").lower(),
                     url=url_pattern.format(slug=slug, date=date),

@@ -161,7 +161,9 @@ class _Parser:
         if items is None:
             return []
         if not isinstance(items, CommentedSeq):
-            self.report(self.value_line(data, key), f"`{key}` must be a list of entries", "bad-entry")
+            self.report(
+                self.value_line(data, key), f"`{key}` must be a list of entries", "bad-entry"
+            )
             return []
         found = []
         for index, item in enumerate(items):
@@ -213,9 +215,7 @@ class _Parser:
             )
             return False, None
 
-    def window(
-        self, item: CommentedMap, line: int
-    ) -> tuple[bool, dt.date | None, dt.date | None]:
+    def window(self, item: CommentedMap, line: int) -> tuple[bool, dt.date | None, dt.date | None]:
         ok_start, start = self.date(item, "from")
         ok_end, end = self.date(item, "until")
         if start is not None and end is not None and start > end:
