@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from plugins._shared.problems import Problem, Severity
@@ -32,6 +33,16 @@ FEATURED_KEYS = frozenset({"post", "blurb", "from", "until", "order"})
 SPOTLIGHT_KEYS = frozenset({"author", "reason", "from", "until"})
 BANNER_KEYS = frozenset({"text", "link", "from", "until"})
 TOP_KEYS = ("featured", "spotlight", "banner")
+
+
+class _DatesAsText(RoundTripConstructor):
+    """Round-trip constructor that leaves dates as text, so a bad one gets its line number.
+
+    The stock constructor raises a bare ValueError (no line) on `until: 2026-13-01`.
+    """
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
 
 
 class Status(StrEnum):
@@ -281,7 +292,9 @@ def parse_curation(text: str, path: PurePosixPath) -> tuple[Curation, list[Probl
     """Parse featured.yml text into a `Curation` and the problems found in it."""
     parser = _Parser(path)
     try:
-        data = YAML(typ="rt", pure=True).load(text)
+        yaml = YAML(typ="rt", pure=True)
+        yaml.Constructor = _DatesAsText
+        data = yaml.load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
