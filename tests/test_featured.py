@@ -97,7 +97,11 @@ def test_spotlights_carry_name_role_and_team_from_the_profile() -> None:
         name, role, team = "Ana López", "Staff Engineer", "storage"
 
     people = select_spotlights(
-        curation, D(2026, 1, 1), {"ana": Profile()}, {"storage": "Storage"}, {"ana": "people/ana/"}
+        curation,
+        D(2026, 1, 1),
+        {"ana": Profile(), "bo": Profile()},
+        {"storage": "Storage"},
+        {"ana": "people/ana/"},
     )
     assert [(p.name, p.role, p.team_name, p.reason, p.url) for p in people] == [
         ("Ana López", "Staff Engineer", "Storage", "Ran the group.", "people/ana/")

@@ -211,7 +211,9 @@ def add_featured(
     if slug in site.unpublished:
         raise BlogError(f"post {slug!r} is a draft; publish it before featuring it")
     if slug not in site.posts:
-        raise BlogError(f"no post with slug {slug!r}; `blog feature list` needs a post's Slug:")
+        raise BlogError(
+            f"no post with slug {slug!r}; use the Slug: of a published post in content/posts/"
+        )
     doc = load_document(site.file)
     section = _section(doc, "featured")
     existing = next(
