@@ -94,9 +94,14 @@ class Digest:
         return not self.featured and not self.new_posts
 
     @property
+    def first_moment(self) -> dt.datetime:
+        """The first moment inside the window (`start` itself is excluded)."""
+        return self.start + dt.timedelta(seconds=1)
+
+    @property
     def subject(self) -> str:
         """The email subject: the site, the number of new posts and the period."""
-        period = f"{self.start:%d %b} – {self.end:%d %b %Y}"
+        period = f"{self.first_moment:%d %b} – {self.end:%d %b %Y}"
         count = f"{self.new_posts} new post{'s' if self.new_posts != 1 else ''}"
         return f"{self.site_name} digest: {count}, {period}"
 
@@ -297,7 +302,7 @@ def render_html(digest: Digest) -> str:
 
     parts = [
         f'<h1 style="{_S["h1"]}">{escape(digest.site_name)} digest</h1>',
-        f'<p style="{_S["period"]}">{digest.start:%d %B} – {digest.end:%d %B %Y}</p>',
+        f'<p style="{_S["period"]}">{digest.first_moment:%d %B} – {digest.end:%d %B %Y}</p>',
     ]
     if digest.featured:
         parts.append(f'<h2 style="{_S["h2"]}">Featured</h2>')

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -180,6 +181,14 @@ class ArticleLike(Protocol):
     def get_content(self, siteurl: str) -> str: ...
 
 
+_ROOT_RELATIVE = re.compile(r"""(\s(?:href|src)=["'])/(?!/)""")
+
+
+def absolutize_links(html: str, site_url: str) -> str:
+    """Make root-relative href/src (`/pages/x/`) absolute: feeds are read off the site."""
+    return _ROOT_RELATIVE.sub(lambda m: f"{m[1]}{site_url.rstrip('/')}/", html)
+
+
 def html_to_text(html: str) -> str:
     """Return the visible text of an HTML snippet, whitespace collapsed."""
     from selectolax.lexbor import LexborHTMLParser
@@ -209,10 +218,10 @@ def item_from_article(
     modified = getattr(article, "modified", None)
     return PortalItem(
         url=absolute(site_url, article.url),
-        title=html_to_text(article.title),
+        title=str(article.title),
         date_published=article.date,
         summary=html_to_text(summary),
-        content_html=article.get_content(site_url),
+        content_html=absolutize_links(article.get_content(site_url), site_url),
         date_modified=modified if isinstance(modified, dt.datetime) else None,
         authors=tuple(authors),
         tags=tuple(str(tag) for tag in article.tags),
