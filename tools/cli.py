@@ -75,6 +75,7 @@ def _site_root_option(func: Any) -> Any:
     "--now",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
+    metavar="YYYY-MM-DD",
     help="Evaluate featured.yml dates as of this day (YYYY-MM-DD) instead of today.",
 )
 def build(
@@ -170,6 +171,7 @@ def _now_option(func: Any) -> Any:
         "--now",
         type=_DATE,
         default=None,
+        metavar="YYYY-MM-DD",
         help="Pretend today is this day (YYYY-MM-DD, UTC) for from/until. Default: today.",
     )(func)
 
@@ -204,8 +206,22 @@ def feature() -> None:
 @_site_root_option
 @click.argument("slug")
 @click.option("--blurb", default=None, help="One sentence comms write for the hero.")
-@click.option("--from", "start", type=_DATE, default=None, help="First day shown (YYYY-MM-DD).")
-@click.option("--until", "end", type=_DATE, default=None, help="Last day shown (YYYY-MM-DD).")
+@click.option(
+    "--from",
+    "start",
+    type=_DATE,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="First day shown (YYYY-MM-DD).",
+)
+@click.option(
+    "--until",
+    "end",
+    type=_DATE,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Last day shown (YYYY-MM-DD).",
+)
 @_now_option
 def feature_add(
     root: Path,
@@ -256,8 +272,22 @@ def feature_remove(root: Path, slug: str, now: datetime | None) -> None:
 @_site_root_option
 @click.argument("author")
 @click.option("--reason", required=True, help="Why everyone should know this person.")
-@click.option("--from", "start", type=_DATE, default=None, help="First day shown (YYYY-MM-DD).")
-@click.option("--until", "end", type=_DATE, default=None, help="Last day shown (YYYY-MM-DD).")
+@click.option(
+    "--from",
+    "start",
+    type=_DATE,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="First day shown (YYYY-MM-DD).",
+)
+@click.option(
+    "--until",
+    "end",
+    type=_DATE,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Last day shown (YYYY-MM-DD).",
+)
 @_now_option
 def feature_spotlight(
     root: Path,
@@ -343,7 +373,14 @@ def feature_list(root: Path, as_json: bool, now: datetime | None) -> None:
     default=None,
     help="Where --dry-run writes the message. Default: output/digest-<date>.eml.",
 )
-@_now_option
+@click.option(
+    "--now",
+    type=_DATE,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="End the window at the end of this day (YYYY-MM-DD, UTC) instead of now; "
+    "featured dates are evaluated on it too.",
+)
 @click.option(
     "--site-url",
     envvar="BLOG_SITE_URL",
