@@ -114,6 +114,8 @@ PLUGINS = [
     "plugins.sanitize",
     "plugins.reading",
     "plugins.sitemap",
+    "plugins.featured",
+    "plugins.portal",
 ]
 
 # plugins.sanitize: the allow-list applied to every post and page body and summary.
@@ -145,3 +147,13 @@ READING_TOC_MIN_HEADINGS = 3
 
 # plugins.content_checks
 CONTENT_CHECKS_STATUSES = ["published", "draft", "hidden"]
+
+# plugins.featured: home page curation from content/featured.yml (see `blog feature`).
+FEATURED_FILE = "featured.yml"
+FEATURED_LIMIT = 3
+# None = today (UTC); `blog build --now YYYY-MM-DD` previews another day.
+FEATURED_NOW = None
+
+# plugins.portal: JSON Feed 1.1 (site-wide and per team) and an embeddable HTML fragment.
+PORTAL_FEED_ITEMS = 20
+PORTAL_EMBED_ITEMS = 5
