@@ -434,7 +434,14 @@ def publish(
                 release = str(new_release_id(now or datetime.now(UTC), commit, []))
             else:
                 release, reports = _publish(
-                    targets, components, manifest, keep, init, (commit, dirty), reporter, now
+                    targets,
+                    components,
+                    manifest,
+                    keep,
+                    init,
+                    (commit, dirty, started),
+                    reporter,
+                    now,
                 )
     report = PublishReport(
         release=release,
@@ -462,12 +469,11 @@ def _publish(
     manifest: Manifest,
     keep: int,
     init: bool,
-    commit_state: tuple[str, bool],
+    commit_state: tuple[str, bool, float],
     reporter: Reporter,
     now: datetime | None,
 ) -> tuple[str, list[TargetReport]]:
-    started = time.perf_counter()
-    commit, dirty = commit_state
+    commit, dirty, started = commit_state
     for target in targets:
         state = target.probe()
         check_release_root(target, state, init)
