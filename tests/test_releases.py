@@ -77,7 +77,7 @@ def test_diff_and_compare_manifests() -> None:
 def test_manifest_round_trips_and_bad_manifest_is_named() -> None:
     manifest = Manifest({"site/a": "ab"}, {"site/a": 3})
     assert Manifest.from_json(manifest.to_json(), "x") == manifest
-    with pytest.raises(PublishError, match="^t: r/manifest.json: not a release manifest"):
+    with pytest.raises(PublishError, match=r"^t: r/manifest\.json: not a release manifest"):
         Manifest.from_json("[]", "t: r/manifest.json")
 
 

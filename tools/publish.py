@@ -483,7 +483,8 @@ def _publish(
         states = [target.probe() for target in targets]  # authoritative: we hold the locks
         for target, state in zip(targets, states, strict=True):
             check_release_root(target, state, init=True)
-        reports = []
+        reports: list[TargetReport] = []
+        live: list[Manifest | None] = []
         for target, state in zip(targets, states, strict=True):
             leftovers = leftover_names(state.entries)
             if leftovers:
@@ -494,13 +495,14 @@ def _publish(
             report = TargetReport(target.label, current, diff_manifests(old, manifest))
             report.cleaned = leftovers
             reports.append(report)
+            live.append(old)
         existing = [name for state in states for name in state.entries]
         release = str(new_release_id(now or datetime.now(UTC), commit, existing))
         uploaded: list[Target] = []
         try:
-            for target, report in zip(targets, reports, strict=True):
+            for target, report, old in zip(targets, reports, live, strict=True):
                 uploaded.append(target)
-                _upload_and_verify(target, release, components, manifest, report, reporter)
+                _upload_and_verify(target, release, components, (manifest, old), report, reporter)
             for target in targets:
                 target.finalize(release)
         except BaseException:
@@ -526,12 +528,12 @@ def _upload_and_verify(
     target: Target,
     release: str,
     components: Mapping[str, Path],
-    manifest: Manifest,
+    manifests: tuple[Manifest, Manifest | None],
     report: TargetReport,
     reporter: Reporter,
 ) -> None:
+    manifest, old = manifests
     previous = report.previous
-    old = target.read_manifest(previous) if previous else None
     to_send = len(report.changes.added) + len(report.changes.changed)
     with reporter.progress(f"Uploading to {target.label}", max(to_send, 1)) as advance:
         report.transfer = target.upload(release, components, manifest, previous, old, advance)

@@ -413,7 +413,6 @@ class SshTarget(Target):
             self.close()
             last = message.splitlines()[-1] if message else f"ssh exited {result.returncode}"
             raise self.fail(f"cannot connect over ssh: {last}")
-        self.run("command -v rsync >/dev/null || { echo 'rsync is not installed' >&2; exit 1; }")
 
     def close(self) -> None:
         """Stop the shared connection."""
@@ -450,6 +449,7 @@ class SshTarget(Target):
         """Return what the root holds (one round trip)."""
         root = shlex.quote(self.path)
         script = f"""
+command -v rsync >/dev/null || {{ echo "rsync is not installed on {self.host}" >&2; exit 3; }}
 if [ ! -e {root} ]; then echo exists=no; exit 0; fi
 if [ ! -d {root} ]; then echo "{self.path} exists and is not a folder" >&2; exit 3; fi
 cd {root} || exit 3
@@ -542,7 +542,12 @@ if [ -d {LOCK_DIR} ]; then echo locked=yes; cat {LOCK_DIR}/{LOCK_DETAILS} 2>/dev
         content (not mtimes) to link a file from `--link-dest` (measured, see the deploy note).
         """
         partial = f"{RELEASES_DIR}/{name}{PARTIAL_SUFFIX}"
-        self.run(self._in_root(f"mkdir {shlex.quote(partial)}"))
+        self.run(
+            self._in_root(
+                f"mkdir {shlex.quote(partial)} && cat > {shlex.quote(partial)}/{MANIFEST}"
+            ),
+            stdin=manifest.to_json().encode(),
+        )
         remote_shell = " ".join(shlex.quote(a) for a in self.ssh_args())
         stats = TransferStats()
         for component in COMPONENTS:
@@ -569,15 +574,12 @@ if [ -d {LOCK_DIR} ]; then echo locked=yes; cat {LOCK_DIR}/{LOCK_DETAILS} 2>/dev
             remote = f"{self.path.rstrip('/')}/{partial}/{component}/"
             command += [f"{components[component]}/", f"{self.destination}:{remote}"]
             self._rsync(command, stats, progress)
-        self.run(
-            self._in_root(f"cat > {shlex.quote(partial)}/{MANIFEST}"),
-            stdin=manifest.to_json().encode(),
-        )
         stats.files_linked = max(0, len(manifest.files) - stats.files_copied)
         return stats
 
     def _rsync(self, command: list[str], stats: TransferStats, progress: Progress) -> None:
-        process = subprocess.Popen(
+        found: dict[str, int] = {}
+        with subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -585,19 +587,18 @@ if [ -d {LOCK_DIR} ]; then echo locked=yes; cat {LOCK_DIR}/{LOCK_DETAILS} 2>/dev
             text=True,
             encoding="utf-8",
             errors="replace",
-        )
-        assert process.stdout is not None and process.stderr is not None
-        found: dict[str, int] = {}
-        for line in process.stdout:
-            if line.startswith(">>> "):
-                if line[4:6] in ("<f", ">f"):
-                    progress(1)
-                continue
-            match = _RSYNC_STAT.match(line.strip())
-            if match:
-                found[match["key"]] = int(match["value"].replace(",", ""))
-        errors = process.stderr.read()
-        code = process.wait()
+        ) as process:
+            assert process.stdout is not None and process.stderr is not None
+            for line in process.stdout:
+                if line.startswith(">>> "):
+                    if line[4:6] in ("<f", ">f"):
+                        progress(1)
+                    continue
+                match = _RSYNC_STAT.match(line.strip())
+                if match:
+                    found[match["key"]] = int(match["value"].replace(",", ""))
+            errors = process.stderr.read()
+            code = process.wait()
         if code != 0:
             # Any nonzero exit, 23/24 included, is a failed upload: never switch to it.
             detail = errors.strip().splitlines()
