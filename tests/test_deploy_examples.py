@@ -103,7 +103,8 @@ def nginx_config(tmp_path: Path, root: Path, port: int, backend: int) -> Path:
         f"error_log {tmp_path / 'error.log'};\nevents {{ worker_connections 256; }}\n"
         f"http {{ {types} default_type application/octet-stream;\n"
         f"access_log off; client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy;\n"
-        f"fastcgi_temp_path {temp}/fcgi; uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;\n"
+        f"fastcgi_temp_path {temp}/fcgi; uwsgi_temp_path {temp}/uwsgi;\n"
+        f"scgi_temp_path {temp}/scgi;\n"
         f"include {tmp_path / 'intrablog.conf'}; }}\n"
     )
     return main
