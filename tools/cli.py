@@ -348,6 +348,41 @@ def feature_list(root: Path, as_json: bool, now: datetime | None) -> None:
         sys.exit(1)
 
 
+# --- publishing (tools/publish.py) -------------------------------------------------------
+
+
+def _target_options(func: Any) -> Any:
+    func = click.option(
+        "--ssh-option",
+        "ssh_options",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Extra ssh option for SSH targets, as for ssh -o (repeatable), "
+        "e.g. UserKnownHostsFile=/etc/blog/known_hosts.",
+    )(func)
+    func = click.option(
+        "--identity",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Private key for SSH targets (default: your ssh agent and ~/.ssh config).",
+    )(func)
+    return func
+
+
+def _connection(identity: Path | None, ssh_options: tuple[str, ...], bwlimit: int | None) -> Any:
+    from tools.publish import Connection
+
+    return Connection(identity=identity, ssh_options=ssh_options, bwlimit_kbps=bwlimit)
+
+
+def _reporter(quiet: bool) -> Any:
+    from rich.console import Console
+
+    from tools.publish import QuietReporter, RichReporter
+
+    return QuietReporter() if quiet else RichReporter(Console(stderr=True))
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @_site_root_option
 @click.option("--since", default="7d", show_default=True, help="Window length: e.g. 7d, 2w or 36h.")
@@ -467,6 +502,202 @@ def digest(
     )
     mail.send_digest(message, to, options)
     click.echo(f"Sent {found.subject!r} to {len(to)} recipient(s)", err=True)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_site_root_option
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    required=True,
+    help="Release root: a folder, user@host:/path or ssh://user@host:port/path (repeatable; "
+    "all are uploaded and verified before any switches).",
+)
+@click.option(
+    "--keep",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Releases to keep per target (the live and the previous one are always kept).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the files that would be added, changed, removed."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout only.")
+@click.option(
+    "--from",
+    "from_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Publish this build output (with site/ and optional search-index/) instead of "
+    "building; it is still checked.",
+)
+@click.option(
+    "--init",
+    is_flag=True,
+    help="Allow making a non-empty folder without releases/ into a release root.",
+)
+@click.option(
+    "--bwlimit",
+    type=click.IntRange(1),
+    default=None,
+    metavar="KBPS",
+    help="Limit the upload to KBPS KiB/s (rsync --bwlimit; local targets pause).",
+)
+@_target_options
+def publish(
+    root: Path,
+    targets: tuple[str, ...],
+    keep: int,
+    dry_run: bool,
+    as_json: bool,
+    from_dir: Path | None,
+    init: bool,
+    bwlimit: int | None,
+    identity: Path | None,
+    ssh_options: tuple[str, ...],
+) -> None:
+    """Build, check and publish a release to every target, then switch them atomically.
+
+    Each target gets releases/<UTC time>-<commit>/ (unchanged files are hardlinked from the
+    live release), verified against a manifest of hashes; only then does `current` switch,
+    on all targets or none. Readers never see a half-copied site.
+
+    \b
+    Example:
+      blog publish --target /srv/intrablog
+      blog publish --target deploy@web1:/srv/intrablog --target deploy@web2:/srv/intrablog
+      blog publish --target /srv/intrablog --dry-run
+    """
+    from tools.publish import publish as run_publish
+
+    report = run_publish(
+        root,
+        list(targets),
+        keep=keep,
+        dry_run=dry_run,
+        from_dir=from_dir,
+        init=init,
+        connection=_connection(identity, ssh_options, bwlimit),
+        reporter=_reporter(as_json),
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    for target in report.targets:
+        counts = target.changes.counts()
+        summary = (
+            f"{counts['added']} added, {counts['changed']} changed, "
+            f"{counts['removed']} removed, {counts['unchanged']} unchanged"
+        )
+        if report.dry_run:
+            if not as_json:
+                for line in target.changes.lines():
+                    click.echo(line)
+            click.echo(f"{target.target}: would publish {summary}; nothing touched", err=True)
+        else:
+            click.echo(
+                f"{target.target}: current -> releases/{report.release} ({summary}; "
+                f"uploaded {target.transfer.bytes_copied} of {report.bytes} bytes"
+                + (f"; pruned {len(target.pruned)}" if target.pruned else "")
+                + ")",
+                err=True,
+            )
+    if not report.dry_run:
+        click.echo(f"Published {report.release} in {report.seconds:.2f} s", err=True)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--target", "targets", multiple=True, required=True, help="Release root (repeatable)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout only.")
+@_target_options
+def releases(
+    targets: tuple[str, ...], as_json: bool, identity: Path | None, ssh_options: tuple[str, ...]
+) -> None:
+    """List the releases on each target, newest first; `*` marks the live one.
+
+    \b
+    Example:
+      blog releases --target /srv/intrablog
+      blog releases --target deploy@web1:/srv/intrablog --json
+    """
+    from tools.publish import list_releases
+
+    connection = _connection(identity, ssh_options, None)
+    listing = [(spec, list_releases(spec, connection)) for spec in targets]
+    if as_json:
+        data = [{"target": spec, "releases": [r.to_json() for r in rel]} for spec, rel in listing]
+        click.echo(json.dumps(data, indent=2))
+        return
+    for spec, infos in listing:
+        click.echo(f"{spec}:")
+        for info in infos:
+            mark = "*" if info.current else " "
+            click.echo(f"{mark} {info.id}  {info.date}  {info.commit}  {info.who or '-'}")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--target", "targets", multiple=True, required=True, help="Release root (repeatable)."
+)
+@click.option(
+    "--to",
+    "to",
+    default=None,
+    metavar="ID",
+    help="Release to switch to (default: the one before the live release).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_target_options
+def rollback(
+    targets: tuple[str, ...],
+    to: str | None,
+    yes: bool,
+    identity: Path | None,
+    ssh_options: tuple[str, ...],
+) -> None:
+    """Switch `current` back to an earlier release on every target (verified first).
+
+    \b
+    Example:
+      blog rollback --target /srv/intrablog
+      blog rollback --target /srv/intrablog --to 20261123T101500Z-abc1234 --yes
+    """
+    from tools.publish import plan_rollback
+    from tools.publish import rollback as run_rollback
+
+    connection = _connection(identity, ssh_options, None)
+    if not yes:
+        for step in plan_rollback(list(targets), to, connection):
+            click.echo(f"{step.target}: {step.current} -> {step.to}", err=True)
+        click.confirm("Switch these targets back?", abort=True, err=True)
+    for step in run_rollback(list(targets), to, connection, _reporter(False)):
+        click.echo(f"{step.target}: current -> releases/{step.to} (was {step.current})", err=True)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--target", required=True, help="Release root whose publish lock to remove.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Remove the lock even if its holder may still be running (another host, live pid).",
+)
+@_target_options
+def unlock(target: str, force: bool, identity: Path | None, ssh_options: tuple[str, ...]) -> None:
+    """Remove a publish lock left by an interrupted publish or rollback.
+
+    Without --force, only a lock whose process is gone (same host, pid not running) is
+    removed.
+
+    \b
+    Example:
+      blog unlock --target /srv/intrablog
+    """
+    from tools.publish import unlock as run_unlock
+
+    click.echo(run_unlock(target, force, _connection(identity, ssh_options, None)), err=True)
 
 
 if __name__ == "__main__":
