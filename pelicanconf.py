@@ -114,6 +114,8 @@ PLUGINS = [
     "plugins.sanitize",
     "plugins.reading",
     "plugins.sitemap",
+    "plugins.git_metadata",
+    "plugins.people",
 ]
 
 # plugins.sanitize: the allow-list applied to every post and page body and summary.
@@ -145,3 +147,19 @@ READING_TOC_MIN_HEADINGS = 3
 
 # plugins.content_checks
 CONTENT_CHECKS_STATUSES = ["published", "draft", "hidden"]
+
+# plugins.git_metadata: dates, contributors and edit links from ONE pass over git history.
+GIT_METADATA_ENABLED = True
+GIT_METADATA_EDIT_URL = "https://git.northwind.example/intranet/blog/-/edit/main/{path}"
+GIT_METADATA_HISTORY_URL = "https://git.northwind.example/intranet/blog/-/commits/main/{path}"
+# Shared accounts (bots, the maintainers account that imports content) are not contributors;
+# their commits neither credit anyone nor change a post's dates.
+GIT_METADATA_IGNORE_EMAILS = ["*[[]bot[]]@*", "maintainers@*"]
+
+# plugins.people: profiles, teams, experts, recognition.
+PEOPLE_NEW_VOICE_DAYS = 120
+PEOPLE_OUTDATED_DAYS = 730
+# Topics that move fast go stale sooner (days).
+PEOPLE_OUTDATED_DAYS_BY_TAG = {"kubernetes": 365, "ci": 365, "security": 365, "typescript": 365}
+PEOPLE_EXPERTS_PER_TOPIC = 3
+PEOPLE_TOP_QUARTERS = 4
