@@ -22,7 +22,8 @@ Settings:
     PEOPLE_TEAM_FEED_ATOM: team Atom feeds (default feeds/teams/{slug}.atom.xml).
     PEOPLE_EXPERTS_URL, PEOPLE_EXPERTS_SAVE_AS: the experts page (default experts/).
     PEOPLE_NOW: pin "now" (ISO date) for reproducible builds; default the build time.
-    Pelican's AUTHOR_URL, AUTHORS_URL, AUTHOR_FEED_ATOM(_URL), RELATIVE_URLS, FEED_DOMAIN,
+    Pelican's AUTHOR_URL, AUTHORS_URL, AUTHOR_FEED_ATOM, AUTHOR_FEED_ATOM_URL, RELATIVE_URLS,
+    FEED_DOMAIN,
     SITEURL are read to build links.
 
 Template variables (context): people (PersonPage by name), people_by_slug, people_groups
