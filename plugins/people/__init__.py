@@ -23,8 +23,7 @@ Settings:
     PEOPLE_EXPERTS_URL, PEOPLE_EXPERTS_SAVE_AS: the experts page (default experts/).
     PEOPLE_NOW: pin "now" (ISO date) for reproducible builds; default the build time.
     Pelican's AUTHOR_URL, AUTHORS_URL, AUTHOR_FEED_ATOM, AUTHOR_FEED_ATOM_URL, RELATIVE_URLS,
-    FEED_DOMAIN,
-    SITEURL are read to build links.
+    FEED_DOMAIN and SITEURL are read to build links.
 
 Template variables (context): people (PersonPage by name), people_by_slug, people_groups
 ((TeamPage or None, people) by team), teams (TeamPage by name), teams_by_slug, new_voices
