@@ -107,3 +107,18 @@ def test_experts_by_topic_and_person_topics() -> None:
     assert list(table) == ["ci", "go", "kubernetes"]
     assert [r.slug for r in table["ci"]] == ["b"]
     assert [topic for topic, _ in person_topics("a", evidence, NOW)] == ["kubernetes", "ci", "go"]
+
+
+def test_person_topics_agree_with_rank_people() -> None:
+    evidence = ExpertEvidence(
+        posts=(
+            post("go,ci", "a", days_ago=100),
+            post("ci", "a", "b", days_ago=10, helped=("c",)),
+            post("kubernetes", "b", helped=("a",)),
+        ),
+        declared={"a": frozenset({"go", "css"})},
+    )
+    for slug in ("a", "b", "c"):
+        for topic, score in person_topics(slug, evidence, NOW, limit=10):
+            ranked = {r.slug: r.score for r in rank_people([topic], evidence, NOW, limit=10)}
+            assert ranked[slug] == pytest.approx(score), (slug, topic)

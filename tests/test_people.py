@@ -275,3 +275,20 @@ def test_profile_and_post_problems_fail_the_build(make_site: MakeSite) -> None:
         ("content/teams/storage.md", 2, "champion-not-member"),
     ]
     assert "content/posts/2026/p.md:3: unknown author 'ghost'" in stderr
+
+
+def test_sample_profiles_and_teams_are_consistent() -> None:
+    from plugins.people.generator import markdown_renderer, read_profiles
+    from tests.conftest import REPO
+
+    content = REPO / "content"
+    people, teams = read_profiles(content, {})
+    assert len(people) >= 10 and len(teams) == 5
+    assert check_directory(people, teams, lambda p: (content / p).is_file()) == []
+    posts = [
+        post_authors(PurePosixPath(p.name), p.read_text(encoding="utf-8"))
+        for p in (content / "posts").rglob("*.md")
+    ]
+    assert check_post_authors(posts, people) == []
+    assert all(teams[slug].champion in people for slug in teams)
+    assert "<script" not in markdown_renderer({})("Hi <script>x()</script>")

@@ -164,10 +164,20 @@ def build_directory(
     def topic(key: str) -> Topic:
         return Topic(key, labels.get(key, key.replace("-", " ")), urls.topic.get(key, ""))
 
+    # Index once by person, so each profile looks only at its own posts.
+    related: dict[str, list[int]] = {}
+    for index, fact in enumerate(posts):
+        for slug in dict.fromkeys((*fact.authors, *fact.credited())):
+            related.setdefault(slug, []).append(index)
     pages: dict[str, PersonPage] = {}
     first_posts: dict[str, datetime] = {}
     for slug, person in people.items():
-        mine = authored(slug, posts)
+        theirs = [posts[i] for i in related.get(slug, [])]
+        own_evidence = ExpertEvidence(
+            tuple(evidence.posts[i] for i in related.get(slug, [])),
+            {slug: evidence.declared.get(slug, frozenset())},
+        )
+        mine = authored(slug, theirs)
         if mine:
             first_posts[slug] = mine[0].date
         pages[slug] = PersonPage(
@@ -177,10 +187,10 @@ def build_directory(
             team=teams.get(person.team),
             posts=_newest_first(mine),
             cowritten=_newest_first([p for p in mine if len(p.authors) > 1]),
-            contributed=tuple(p.item for p in contributed(slug, posts)),
+            contributed=tuple(p.item for p in contributed(slug, theirs)),
             first_post=mine[0].date if mine else None,
             latest_post=mine[-1].date if mine else None,
-            topics=tuple(topic(k) for k, _ in person_topics(slug, evidence, now, 5)),
+            topics=tuple(topic(k) for k, _ in person_topics(slug, own_evidence, now, 5)),
             milestones=tuple(milestones(mine)),
         )
     by_name = tuple(sorted(pages.values(), key=lambda p: (p.name.casefold(), p.slug)))

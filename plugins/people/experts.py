@@ -152,15 +152,20 @@ def experts_by_topic(
 def person_topics(
     slug: str, evidence: ExpertEvidence, now: datetime, limit: int = 5
 ) -> list[tuple[str, float]]:
-    """The topics `slug` scores highest on, as (topic key, score), best first."""
-    mine = ExpertEvidence(
-        posts=tuple(p for p in evidence.posts if slug in p.authors or slug in p.contributors),
-        declared={slug: evidence.declared.get(slug, frozenset())},
-    )
-    scored = []
-    for topic in all_topics(mine):
-        ranked = rank_people([topic], mine, now, limit=1)
-        if ranked:
-            scored.append((topic, ranked[0].score))
-    scored.sort(key=lambda item: (-item[1], item[0]))
-    return scored[:limit]
+    """The topics `slug` scores highest on, as (topic key, score), best first.
+
+    Each score equals `rank_people([topic], ...)`'s score for `slug`, computed in one pass.
+    """
+    scores: dict[str, float] = {}
+    for post in evidence.posts:
+        role = dict(_roles(post)).get(slug)
+        if role is None:
+            continue
+        weight = role * recency(post.date, now)
+        for topic in post.topics:
+            scores[topic] = scores.get(topic, 0.0) + weight
+    for topic in evidence.declared.get(slug, frozenset()):
+        scores[topic] = scores.get(topic, 0.0) + DECLARED
+    ranked = [(topic, round(score, 4)) for topic, score in scores.items() if score > 0]
+    ranked.sort(key=lambda item: (-item[1], item[0]))
+    return ranked[:limit]

@@ -114,10 +114,8 @@ def show_real_names(posts: Iterable[Any], people: Mapping[str, Person]) -> None:
                 author.name = person.name
 
 
-def post_facts(post: Any, people: Mapping[str, Person]) -> PostFacts:
+def post_facts(post: Any, slug_by_email: Mapping[str, str], names: Mapping[str, str]) -> PostFacts:
     """Plain facts about a post: authors, topics, series, and credits from git history."""
-    slug_by_email = {p.email: p.slug for p in people.values() if p.email}
-    names = {p.slug: p.name for p in people.values()}
     history = getattr(post, "git_history", None)
     credits = credits_from_history(history.commits, slug_by_email, names) if history else ()
     return PostFacts(
@@ -170,7 +168,9 @@ class PeopleGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         ]  # fmt: skip
         check_authors(content, every_post, people)
         show_real_names(every_post, people)
-        facts = [post_facts(post, people) for post in published]
+        slug_by_email = {p.email: p.slug for p in people.values() if p.email}
+        names = {p.slug: p.name for p in people.values()}
+        facts = [post_facts(post, slug_by_email, names) for post in published]
         labels: dict[str, str] = {}
         topic_urls: dict[str, str] = {}
         for person in people.values():
