@@ -292,3 +292,13 @@ def test_sample_profiles_and_teams_are_consistent() -> None:
     assert check_post_authors(posts, people) == []
     assert all(teams[slug].champion in people for slug in teams)
     assert "<script" not in markdown_renderer({})("Hi <script>x()</script>")
+
+
+def test_missing_avatar_is_a_warning() -> None:
+    ana = Person("ana", "Ana", PurePosixPath("content/authors/ana.md"), avatar="images/ana.jpg")
+    problems = check_directory({"ana": ana}, {}, avatar_exists=lambda path: False)
+    assert [(p.code, p.severity.value) for p in problems] == [
+        ("missing-team", "warning"),
+        ("missing-avatar", "warning"),
+    ]
+    assert check_directory({"ana": ana}, {}, avatar_exists=lambda path: True)[1:] == []

@@ -64,7 +64,11 @@ class GitState:
                 return None, source.name
             relative = source.resolve().relative_to(self.site_root.resolve())
             return file_dates(source), PurePosixPath(*relative.parts).as_posix()
-        return self.history.for_file(source), self.history.relative(source).as_posix()
+        try:
+            relative = self.history.relative(source)
+        except ValueError:  # outside the repository (a symlinked folder): no history
+            return None, source.name
+        return self.history.files.get(relative), relative.as_posix()
 
 
 def history_state(generator: Any, settings: GitMetadataSettings) -> GitState:
