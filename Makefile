@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e . pytest ruff mypy
+	$(BIN)/pip install --quiet -e '.[test]' pytest ruff mypy
 	touch $(STAMP)
 
 build: install

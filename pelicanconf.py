@@ -114,6 +114,8 @@ PLUGINS = [
     "plugins.sanitize",
     "plugins.reading",
     "plugins.sitemap",
+    "plugins.featured",
+    "plugins.portal",
     "plugins.git_metadata",
     "plugins.people",
 ]
@@ -148,6 +150,15 @@ READING_TOC_MIN_HEADINGS = 3
 # plugins.content_checks
 CONTENT_CHECKS_STATUSES = ["published", "draft", "hidden"]
 
+# plugins.featured: home page curation from content/featured.yml (see `blog feature`).
+FEATURED_FILE = "featured.yml"
+FEATURED_LIMIT = 3
+# None = today (UTC); `blog build --now YYYY-MM-DD` previews another day.
+FEATURED_NOW = None
+
+# plugins.portal: JSON Feed 1.1 (site-wide and per team) and an embeddable HTML fragment.
+PORTAL_FEED_ITEMS = 20
+PORTAL_EMBED_ITEMS = 5
 # plugins.git_metadata: dates, contributors and edit links from ONE pass over git history.
 GIT_METADATA_ENABLED = True
 GIT_METADATA_EDIT_URL = "https://git.northwind.example/intranet/blog/-/edit/main/{path}"

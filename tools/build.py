@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -162,9 +163,13 @@ def collecting_problems(content_dir: Path) -> Iterator[ProblemCollector]:
         root.setLevel(previous_level)
 
 
-def build_overrides(output: Path | None, drafts: bool, site_url: str | None) -> dict[str, Any]:
+def build_overrides(
+    output: Path | None, drafts: bool, site_url: str | None, now: date | None = None
+) -> dict[str, Any]:
     """Return the settings a build overrides in pelicanconf.py (all paths absolute)."""
     overrides: dict[str, Any] = {}
+    if now is not None:
+        overrides["FEATURED_NOW"] = now.isoformat()
     if output is not None:
         overrides["OUTPUT_PATH"] = str(output.resolve())
     if site_url:
@@ -198,6 +203,7 @@ def build_site(
     output: Path | None = None,
     drafts: bool = False,
     site_url: str | None = None,
+    now: date | None = None,
 ) -> BuildResult:
     """Build the site at `root` with Pelican and return counts and problems."""
     from pelican import Pelican, signals
@@ -208,7 +214,7 @@ def build_site(
     # Pelican prints its own summary on stdout; stdout belongs to our data (--json).
     console.quiet = True
     with collecting_problems(root / "content") as collector:
-        settings = load_settings(root, build_overrides(output, drafts, site_url))
+        settings = load_settings(root, build_overrides(output, drafts, site_url, now))
         collector.content_dir = Path(settings["PATH"])
         result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
 

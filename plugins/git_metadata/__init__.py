@@ -62,8 +62,8 @@ class GitState:
         if self.history is None:
             if not source.is_file():
                 return None, source.name
-            relative = source.resolve().relative_to(self.site_root.resolve())
-            return file_dates(source), PurePosixPath(*relative.parts).as_posix()
+            inside = source.resolve().relative_to(self.site_root.resolve())
+            return file_dates(source), PurePosixPath(*inside.parts).as_posix()
         try:
             relative = self.history.relative(source)
         except ValueError:  # outside the repository (a symlinked folder): no history
