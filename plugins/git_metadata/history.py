@@ -190,8 +190,10 @@ def read_history(folder: Path, *, ignore_emails: Sequence[str] = ()) -> RepoHist
     Raises:
         BlogError: git is present but the log command failed (its stderr is included).
     """
-    import git
-
+    try:
+        import git
+    except ImportError:  # GitPython refuses to import when no git executable is installed
+        return None
     try:
         repo = git.Repo(folder, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
