@@ -116,6 +116,8 @@ PLUGINS = [
     "plugins.sitemap",
     "plugins.featured",
     "plugins.portal",
+    "plugins.git_metadata",
+    "plugins.people",
 ]
 
 # plugins.sanitize: the allow-list applied to every post and page body and summary.
@@ -157,3 +159,18 @@ FEATURED_NOW = None
 # plugins.portal: JSON Feed 1.1 (site-wide and per team) and an embeddable HTML fragment.
 PORTAL_FEED_ITEMS = 20
 PORTAL_EMBED_ITEMS = 5
+# plugins.git_metadata: dates, contributors and edit links from ONE pass over git history.
+GIT_METADATA_ENABLED = True
+GIT_METADATA_EDIT_URL = "https://git.northwind.example/intranet/blog/-/edit/main/{path}"
+GIT_METADATA_HISTORY_URL = "https://git.northwind.example/intranet/blog/-/commits/main/{path}"
+# Shared accounts (bots, the maintainers account that imports content) are not contributors;
+# their commits neither credit anyone nor change a post's dates.
+GIT_METADATA_IGNORE_EMAILS = ["*[[]bot[]]@*", "maintainers@*"]
+
+# plugins.people: profiles, teams, experts, recognition.
+PEOPLE_NEW_VOICE_DAYS = 120
+PEOPLE_OUTDATED_DAYS = 730
+# Topics that move fast go stale sooner (days).
+PEOPLE_OUTDATED_DAYS_BY_TAG = {"kubernetes": 365, "ci": 365, "security": 365, "typescript": 365}
+PEOPLE_EXPERTS_PER_TOPIC = 3
+PEOPLE_TOP_QUARTERS = 4

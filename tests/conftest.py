@@ -39,7 +39,12 @@ def make_site(tmp_path: Path) -> MakeSite:
     def factory(files: dict[str, str], **settings: Any) -> Path:
         root = tmp_path / "site"
         root.mkdir(exist_ok=True)
-        overrides = {"THEME": str(REPO / "themes" / "intranet"), **settings}
+        # Test sites are not git repositories; tests of git history turn it on.
+        overrides = {
+            "THEME": str(REPO / "themes" / "intranet"),
+            "GIT_METADATA_ENABLED": False,
+            **settings,
+        }
         conf = (REPO / "pelicanconf.py").read_text(encoding="utf-8")
         conf += "\n# test overrides\n" + "".join(f"{k} = {v!r}\n" for k, v in overrides.items())
         (root / "pelicanconf.py").write_text(conf, encoding="utf-8")

@@ -28,7 +28,9 @@ D = dt.date
 
 
 def profile(name: str, role: str = "Engineer", team: str = "storage") -> str:
-    return f"Name: {name}\nRole: {role}\nTeam: {team}\nEmail: x@example.com\n\nBio.\n"
+    # Each person needs their own email (plugins.people: duplicate-email).
+    email = name.split()[0].lower()
+    return f"Name: {name}\nRole: {role}\nTeam: {team}\nEmail: {email}@example.com\n\nBio.\n"
 
 
 CURATION = """\

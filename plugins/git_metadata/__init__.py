@@ -1,0 +1,137 @@
+"""Dates, contributors and edit links for every post and page, from ONE pass over git history.
+
+The history of the whole content folder is read once per build (`git log --name-status
+-M`, following renames) and shared by the post and page handlers through the build
+context. When the site is not a git repository the build warns (`no-git-history`) and uses
+file dates; a shallow clone warns (`shallow-history`) and leaves creation dates unknown;
+uncommitted files get their modification time.
+
+Settings:
+    GIT_METADATA_ENABLED: read git history at all (default True).
+    GIT_METADATA_EDIT_URL: "edit this page" link, e.g.
+        "https://git.example.com/blog/-/edit/main/{path}" ({path}: repository-relative).
+    GIT_METADATA_HISTORY_URL: "history" link, e.g. ".../-/commits/main/{path}".
+    GIT_METADATA_IGNORE_EMAILS: fnmatch patterns of commit author emails (bots, bulk
+        imports) whose commits neither credit anyone nor change dates.
+
+Template variables (attributes on each post and page):
+    git_history: FileHistory(commits, created, updated, uncommitted) or None.
+    edit_url, history_url: links to the git host ("" when the setting is unset).
+    modified / locale_modified: set from history when git shows a later change than the
+        post's Date and Modified (so feeds and the sitemap carry it too).
+Context: git_history_state: GitState(history, repository, shallow).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pelican import signals
+
+from plugins._shared.problems import Problem, Severity, log_problem
+from plugins.git_metadata.history import FileHistory, RepoHistory, file_dates, read_history
+from plugins.git_metadata.settings import GitMetadataSettings
+
+logger = logging.getLogger(__name__)
+CONTEXT_KEY = "git_history_state"
+
+
+@dataclass(frozen=True, slots=True)
+class GitState:
+    """The history read for this build; `history` is None when there is no repository."""
+
+    history: RepoHistory | None
+    site_root: Path
+
+    @property
+    def repository(self) -> bool:
+        """Whether the content lives in a git repository."""
+        return self.history is not None
+
+    @property
+    def shallow(self) -> bool:
+        """Whether the clone is shallow (creation dates unknown for the oldest files)."""
+        return self.history is not None and self.history.shallow
+
+    def for_source(self, source: Path) -> tuple[FileHistory | None, str]:
+        """Return the history of a source file and its path for the git host's links."""
+        if self.history is None:
+            if not source.is_file():
+                return None, source.name
+            inside = source.resolve().relative_to(self.site_root.resolve())
+            return file_dates(source), PurePosixPath(*inside.parts).as_posix()
+        try:
+            relative = self.history.relative(source)
+        except ValueError:  # outside the repository (a symlinked folder): no history
+            return None, source.name
+        return self.history.files.get(relative), relative.as_posix()
+
+
+def history_state(generator: Any, settings: GitMetadataSettings) -> GitState:
+    """Read history once per build; later handlers reuse it from the shared context."""
+    state = generator.context.get(CONTEXT_KEY)
+    if isinstance(state, GitState):
+        return state
+    content = Path(generator.settings["PATH"])
+    history = read_history(content, ignore_emails=settings.ignore_emails)
+    where = PurePosixPath(content.name)
+    if history is None:
+        message = (
+            f"{content.name}/ is not in a git repository, so post dates come from the files; "
+            "commit the site to git, or set GIT_METADATA_ENABLED = False"
+        )
+        log_problem(logger, Problem(where, 1, message, "no-git-history", Severity.WARNING))
+    elif history.shallow:
+        message = (
+            "the git clone is shallow, so creation dates and early contributors are "
+            "unknown; clone with full history (git fetch --unshallow, fetch-depth: 0)"
+        )
+        log_problem(logger, Problem(where, 1, message, "shallow-history", Severity.WARNING))
+    state = GitState(history=history, site_root=content.parent)
+    generator.context[CONTEXT_KEY] = state
+    return state
+
+
+def annotate(contents: Iterable[Any], state: GitState, settings: GitMetadataSettings) -> None:
+    """Set git_history, edit_url, history_url and (when later) modified on each content."""
+    for content in contents:
+        found, path = state.for_source(Path(content.source_path))
+        content.git_history = found
+        content.edit_url, content.history_url = settings.links(path)
+        if found is None or found.updated is None or not found.commits:
+            continue
+        updated = found.updated.astimezone(content.date.tzinfo)
+        latest = max(content.date, getattr(content, "modified", content.date))
+        if updated.date() > latest.date():
+            content.modified = updated
+            content.locale_modified = updated.strftime(content.date_format)
+
+
+def add_post_history(generator: Any) -> None:
+    """Annotate every post (published, hidden and draft) with its history."""
+    settings = GitMetadataSettings.from_settings(generator.settings)
+    if settings.enabled:
+        state = history_state(generator, settings)
+        annotate(
+            [*generator.articles, *generator.drafts, *generator.hidden_articles], state, settings
+        )
+
+
+def add_page_history(generator: Any) -> None:
+    """Annotate every page with its history."""
+    settings = GitMetadataSettings.from_settings(generator.settings)
+    if settings.enabled:
+        state = history_state(generator, settings)
+        annotate(
+            [*generator.pages, *generator.hidden_pages, *generator.draft_pages], state, settings
+        )
+
+
+def register() -> None:
+    """Connect the handlers; they run after all content is read."""
+    signals.article_generator_finalized.connect(add_post_history)
+    signals.page_generator_finalized.connect(add_page_history)
