@@ -104,9 +104,10 @@ def annotate(contents: Iterable[Any], state: GitState, settings: GitMetadataSett
         content.edit_url, content.history_url = settings.links(path)
         if found is None or found.updated is None or not found.commits:
             continue
-        updated = found.updated.astimezone(content.date.tzinfo)
-        latest = max(content.date, getattr(content, "modified", content.date))
-        if updated.date() > latest.date():
+        dated = getattr(content, "date", None)  # pages need no Date:
+        updated = found.updated.astimezone(dated.tzinfo if dated else None)
+        latest = getattr(content, "modified", dated)
+        if latest is None or updated.date() > latest.date():
             content.modified = updated
             content.locale_modified = updated.strftime(content.date_format)
 
