@@ -145,3 +145,14 @@ READING_TOC_MIN_HEADINGS = 3
 
 # plugins.content_checks
 CONTENT_CHECKS_STATUSES = ["published", "draft", "hidden"]
+# Tags written one way and meant another: `blog check` and the build tell the writer to use
+# the tag on the right, and `blog new --tag` writes it directly.
+CONTENT_CHECKS_TAG_ALIASES = {
+    "k8s": "kubernetes",
+    "postgresql": "postgres",
+    "golang": "go",
+    "js": "javascript",
+    "ts": "typescript",
+    "a11y": "accessibility",
+    "incident-reviews": "incident-review",
+}

@@ -85,6 +85,19 @@ def parse_date(value: str) -> datetime | None:
         return None
 
 
+def check_placeholders(path: PurePosixPath, header: Header) -> list[Problem]:
+    """Flag header fields that still hold the placeholder `blog new` wrote."""
+    return [
+        _problem(
+            path, value.line,
+            f'"{key}" still holds the {PLACEHOLDER} placeholder from the template; '
+            "write the real value", "placeholder", Severity.WARNING,
+        )  # fmt: skip
+        for key, value in header.fields.items()
+        if PLACEHOLDER in value.value
+    ]
+
+
 def _check_common(path: PurePosixPath, header: Header, settings: ChecksSettings) -> list[Problem]:
     problems: list[Problem] = []
     title = header.get("title")
@@ -112,14 +125,8 @@ def _check_common(path: PurePosixPath, header: Header, settings: ChecksSettings)
                 Severity.WARNING,
             )
         )  # fmt: skip
+    problems += check_placeholders(path, header)
     for key, value in header.fields.items():
-        if PLACEHOLDER in value.value:
-            problems.append(
-                _problem(
-                    path, value.line, f'"{key}" still holds the {PLACEHOLDER} placeholder; '
-                    "write the real value", "placeholder", Severity.WARNING,
-                )
-            )  # fmt: skip
         if key in POST_FIELDS:
             continue
         close = difflib.get_close_matches(key, POST_FIELDS, n=1, cutoff=0.8)

@@ -30,6 +30,7 @@ from plugins.content_checks.markdown_scan import Line, Link, find_links, scan_li
 from plugins.content_checks.rules import (
     ChecksSettings,
     check_page,
+    check_placeholders,
     check_post,
     decode,
     normalise_tag,
@@ -466,7 +467,9 @@ def _check_entry(
         problems += check_post(path, entry.text, rules)
     elif kind == "page":
         problems += check_page(path, entry.text, rules)
-    if kind != "profile":
+    if kind == "profile":
+        problems += check_placeholders(path, entry.header)
+    else:
         problems += _file_name(entry)
     all_lines = scan_lines(entry.text)
     body: list[Line] = [line for line in all_lines if line.number >= entry.header.body_line]
