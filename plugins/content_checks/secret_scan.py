@@ -48,13 +48,22 @@ _PLACEHOLDER = re.compile(
     r"todo|dummy|fake|test\w*|your[-_]\w+|my[-_]\w+)$"
 )
 _MIN_VALUE_LENGTH = 6
+_LONG_VALUE = 16
+
+
+def _looks_secret(value: str) -> bool:
+    # Prose ("the password: rotate it") has plain words; secrets have digits or symbols,
+    # or are long.
+    if len(value) < _MIN_VALUE_LENGTH or _PLACEHOLDER.search(value):
+        return False
+    return len(value) >= _LONG_VALUE or not value.isalpha()
 
 
 def _assigned_secret(text: str) -> str | None:
     for pattern, label in ((_URL_PASSWORD, "a password in a URL"), (_ASSIGNED, "a password")):
         for match in pattern.finditer(text):
             value = match["value"]
-            if len(value) >= _MIN_VALUE_LENGTH and not _PLACEHOLDER.search(value):
+            if _looks_secret(value):
                 return label
     return None
 

@@ -322,7 +322,8 @@ def _similar(entries: list[_Entry], index: _Index) -> list[Problem]:
                 continue
             values = split_list(found.value) if field_name == "tags" else [found.value]
             for value in values:
-                if value in preferred:
+                # A tag that differs only in case or spaces is a tag-format problem already.
+                if value in preferred and normalise_tag(value) != preferred[value]:
                     best = preferred[value]
                     problems.append(
                         Problem(
