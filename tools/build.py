@@ -84,7 +84,7 @@ class ProblemCollector(logging.Handler):
                 self.problems.extend(p for p in located if not self._link_reported(p))
                 return
             problem = self._from_pelican(record)
-        if problem.severity is Severity.ERROR and self._already_reported(problem):
+        if self._already_reported(problem):
             return
         self.problems.append(problem)
 
@@ -135,6 +135,9 @@ class ProblemCollector(logging.Handler):
         )
 
     def _already_reported(self, problem: Problem) -> bool:
+        if problem.code == "pelican-warning" and problem.message.startswith("Empty alt"):
+            # Pelican's alt-text warning has no line; plugins.content_checks gave one.
+            return any(p.path == problem.path and p.code == "image-alt" for p in self.problems)
         # Pelican's own "Skipping x.md" follows our located report of why x.md is broken.
         return problem.code == "pelican-error" and any(
             p.path == problem.path and p.severity is Severity.ERROR for p in self.problems
