@@ -74,7 +74,9 @@ def test_github_annotations(site: Path) -> None:
     assert lines[0].startswith(
         "::error file=content/posts/2026/leak.md,line=7,title=secret::this line looks like"
     )
-    assert lines[1].startswith("::warning file=content/posts/2026/tagged.md,line=4,title=tag-alias::")
+    assert lines[1].startswith(
+        "::warning file=content/posts/2026/tagged.md,line=4,title=tag-alias::"
+    )
 
 
 def test_gitlab_code_quality_report(site: Path) -> None:
@@ -141,7 +143,9 @@ def test_changed_since_reports_only_changed_files(make_site: MakeSite) -> None:
     body = "[old]({filename}/posts/2026/old.md) and [gone]({filename}/posts/2026/gone.md)"
     (root / "content/posts/2026/new.md").write_text(post("New", extra="Slug: new", body=body))
     commit_all(repo, "new post")
-    (root / "content/posts/2026/draft.md").write_text(post("Draft", tags="k8s", extra="Slug: draft"))
+    (root / "content/posts/2026/draft.md").write_text(
+        post("Draft", tags="k8s", extra="Slug: draft")
+    )
     code, stdout, stderr = run_check(root, "--format", "json", "--changed-since", "main")
     found = {(p["path"], p["code"]) for p in json.loads(stdout)}
     # old.md's tag problem is not this branch's; new.md's link to old.md resolves.

@@ -88,7 +88,9 @@ def test_github_workflow_uploads_the_preview_and_annotates() -> None:
 
 def test_gitlab_pipeline_reports_code_quality_and_exposes_the_preview() -> None:
     data = load("ci/gitlab-ci.yml")
-    assert data["blog-check"]["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
+    assert (
+        data["blog-check"]["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
+    )
     assert "gl-code-quality-report.json" in data["blog-check"]["script"][-1]
     assert data["blog-preview"]["artifacts"]["paths"] == ["preview/"]
 

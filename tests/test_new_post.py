@@ -76,7 +76,7 @@ def test_new_never_overwrites_a_file_or_a_branch(repo_site: Path) -> None:
     with pytest.raises(BlogError, match="already exists"):
         new_post(repo_site, "Hello", ["ana-lopez"], now=now, branch=False)
     # The same slug in another year is taken too.
-    with pytest.raises(BlogError, match="2026/hello.md already exists"):
+    with pytest.raises(BlogError, match=r"2026/hello\.md already exists"):
         new_post(repo_site, "Hello", ["ana-lopez"], now=datetime(2027, 1, 1, tzinfo=UTC))
     assert (repo_site / path).read_text(encoding="utf-8") == original
     (repo_site / path).unlink()

@@ -271,7 +271,7 @@ def test_secrets_fail_and_the_inline_marker_allows_a_false_positive() -> None:
     allowed = [
         f"{body} <!-- check: allow secret -->",
         f"<!-- check: allow secret -->\n{body}",
-        f"```ini\npassword = hunter2hunter2  # check:allow-secret\n```",
+        "```ini\npassword = hunter2hunter2  # check:allow-secret\n```",
         "<!-- check: allow secret -->\n```text\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n```",
     ]
     for text in allowed:

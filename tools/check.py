@@ -58,7 +58,9 @@ def changed_files(root: Path, ref: str) -> frozenset[PurePosixPath]:
     try:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:
-        raise BlogError(f"{root}: not inside a git repository; --changed-since needs one") from error
+        raise BlogError(
+            f"{root}: not inside a git repository; --changed-since needs one"
+        ) from error
     try:
         bases = repo.merge_base(ref, "HEAD")
         base = bases[0] if bases else repo.commit(ref)

@@ -78,7 +78,7 @@ def post_slug(title: str, settings: dict[str, object]) -> str:
     from pelican.utils import slugify
 
     subs = settings.get("SLUG_REGEX_SUBSTITUTIONS", ())
-    return str(slugify(title, regex_subs=subs))  # type: ignore[arg-type]
+    return str(slugify(title, regex_subs=subs))
 
 
 def _switch_to_new_branch(root: Path, branch: str) -> None:
@@ -120,7 +120,7 @@ def new_post(
     """
     title = " ".join(title.split())
     if not title:
-        raise BlogError("the title is empty; pass it in quotes: blog new \"My title\" ...")
+        raise BlogError('the title is empty; pass it in quotes: blog new "My title" ...')
     content_dir, settings = _content_dir(root)
     for author in authors:
         if not (content_dir / "authors" / f"{author}.md").is_file():
@@ -168,8 +168,7 @@ def new_author(root: Path, slug: str, *, name: str | None = None) -> Path:
     """Create content/authors/<slug>.md from the profile template; return its path."""
     if not AUTHOR_SLUG.match(slug):
         raise BlogError(
-            f"{slug!r} is not a valid author slug; use lower-case words joined by -, "
-            "e.g. ana-lopez"
+            f"{slug!r} is not a valid author slug; use lower-case words joined by -, e.g. ana-lopez"
         )
     content_dir, _ = _content_dir(root)
     target = content_dir / "authors" / f"{slug}.md"

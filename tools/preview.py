@@ -38,7 +38,7 @@ class Preview:
         staging = self.output / f".current-{os.getpid()}"
         staging.unlink(missing_ok=True)
         staging.symlink_to(build_dir.relative_to(self.output), target_is_directory=True)
-        os.replace(staging, link)
+        staging.replace(link)  # atomic: readers see the old build or the new one
         for old in sorted(builds.iterdir(), key=lambda p: p.name)[:-KEEP_BUILDS]:
             shutil.rmtree(old, ignore_errors=True)
         return result
@@ -47,7 +47,11 @@ class Preview:
 def watched_paths(root: Path) -> list[Path]:
     """Return what a rebuild depends on: the content folder, the theme and pelicanconf.py."""
     settings = load_settings(root.resolve(), {})
-    candidates = [Path(settings["PATH"]), Path(settings["THEME"]), root.resolve() / "pelicanconf.py"]
+    candidates = [
+        Path(settings["PATH"]),
+        Path(settings["THEME"]),
+        root.resolve() / "pelicanconf.py",
+    ]
     return [path for path in candidates if path.exists()]
 
 

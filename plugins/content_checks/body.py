@@ -55,11 +55,13 @@ def check_alt_text(path: PurePosixPath, links: list[Link]) -> list[Problem]:
     """Flag images with no alt text or an empty one."""
     return [
         Problem(
-            path, link.line,
+            path,
+            link.line,
             "an image without alt text; describe what it shows, e.g. "
             "![Diagram of the primary and two replicas](...)",
-            "image-alt", Severity.WARNING,
-        )  # fmt: skip
+            "image-alt",
+            Severity.WARNING,
+        )
         for link in links
         if link.image and not (link.alt or "").strip()
     ]

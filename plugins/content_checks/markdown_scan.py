@@ -65,8 +65,12 @@ def scan_lines(text: str, first_line: int = 1) -> list[Line]:
             else:
                 lines.append(Line(number, raw, _CODE_SPAN.sub("``", raw)))
             continue
-        closing = opening and opening["fence"][0] == fence[0]
-        if closing and len(opening["fence"]) >= len(fence) and not raw[opening.end() :].strip():
+        if (
+            opening is not None
+            and opening["fence"][0] == fence[0]
+            and len(opening["fence"]) >= len(fence)
+            and not raw[opening.end() :].strip()
+        ):
             fence = None
         lines.append(Line(number, raw, "", fence_line))
     return lines

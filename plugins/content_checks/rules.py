@@ -89,10 +89,13 @@ def check_placeholders(path: PurePosixPath, header: Header) -> list[Problem]:
     """Flag header fields that still hold the placeholder `blog new` wrote."""
     return [
         _problem(
-            path, value.line,
+            path,
+            value.line,
             f'"{key}" still holds the {PLACEHOLDER} placeholder from the template; '
-            "write the real value", "placeholder", Severity.WARNING,
-        )  # fmt: skip
+            "write the real value",
+            "placeholder",
+            Severity.WARNING,
+        )
         for key, value in header.fields.items()
         if PLACEHOLDER in value.value
     ]

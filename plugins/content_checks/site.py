@@ -41,7 +41,9 @@ from plugins.sanitize.policy import SanitizePolicy
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 PROFILE_FOLDERS = ("authors", "teams")
-_LINK_PLACEHOLDER = re.compile(r"^[{|](?P<kind>filename|static|attach|tag|author|category|index)[}|]")
+_LINK_PLACEHOLDER = re.compile(
+    r"^[{|](?P<kind>filename|static|attach|tag|author|category|index)[}|]"
+)
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
 
 
@@ -211,7 +213,8 @@ def _index_site(entries: list[_Entry], content: SiteContent, settings: SiteSetti
             entry.url = _normal_url(url)
             index.urls.add(entry.url)
         if entry.source.kind == "post":
-            for tag in split_list(header.get("tags").value if header.get("tags") else ""):
+            tags = header.get("tags")
+            for tag in split_list(tags.value if tags else ""):
                 index.tags[tag] += 1
                 index.tag_slugs.add(slugify(tag, regex_subs=subs))
             series = header.get("series")
@@ -220,16 +223,14 @@ def _index_site(entries: list[_Entry], content: SiteContent, settings: SiteSetti
             category = header.get("category")
             if category and category.value:
                 categories.add(category.value)
-    authors = {
-        PurePosixPath(name).stem for name in content.files if name.startswith("authors/")
-    }
+    authors = {PurePosixPath(name).stem for name in content.files if name.startswith("authors/")}
     index.author_slugs = authors
     for kind, names in (("tag", index.tag_slugs), ("author", authors)):
         index.urls.update(
             u for n in names if (u := _format_url(settings.urls[kind], n, None)) is not None
         )
-    for category in categories:
-        url = _format_url(settings.urls["category"], slugify(category, regex_subs=subs), None)
+    for name in categories:
+        url = _format_url(settings.urls["category"], slugify(name, regex_subs=subs), None)
         if url is not None:
             index.urls.add(_normal_url(url))
     index.urls.update(
@@ -241,7 +242,10 @@ def _index_site(entries: list[_Entry], content: SiteContent, settings: SiteSetti
 
 def _duplicates(entries: list[_Entry]) -> list[Problem]:
     problems: list[Problem] = []
-    for attribute, code, what in (("slug", "duplicate-slug", "slug"), ("url", "duplicate-url", "address")):
+    for attribute, code, what in (
+        ("slug", "duplicate-slug", "slug"),
+        ("url", "duplicate-url", "address"),
+    ):
         groups: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
         for entry in entries:
             value = getattr(entry, attribute)
@@ -253,7 +257,7 @@ def _duplicates(entries: list[_Entry]) -> list[Problem]:
                 continue
             for entry in group:
                 others = ", ".join(str(e.source.path) for e in group if e is not entry)
-                line = (entry.header.get("slug") or entry.header.get("title"))
+                line = entry.header.get("slug") or entry.header.get("title")
                 problems.append(
                     Problem(
                         entry.source.path, line.line if line else 1,
@@ -372,8 +376,13 @@ def _check_link(
                 f"at {content.content_name}/ when it begins with /",
                 code,
             )  # fmt: skip
-        if kind == "tag" and slugify(target, regex_subs=settings.slug_substitutions) not in index.tag_slugs:
-            return _broken(path, link, f"no post is tagged {target!r}; fix the tag name", "broken-link")
+        if (
+            kind == "tag"
+            and slugify(target, regex_subs=settings.slug_substitutions) not in index.tag_slugs
+        ):
+            return _broken(
+                path, link, f"no post is tagged {target!r}; fix the tag name", "broken-link"
+            )
         if kind == "author" and target not in index.author_slugs:
             return _broken(
                 path, link, f"no profile content/authors/{target}.md; fix the slug", "broken-link"
