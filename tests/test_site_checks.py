@@ -170,6 +170,12 @@ def test_internal_links_images_and_attachments(body: str, expected: set[tuple[in
     assert {(line, code) for path, line, code in problems if path == "posts/2026/x.md"} == expected
 
 
+def test_author_pages_exist_for_every_named_author_even_without_a_profile() -> None:
+    body = "[p](/people/bo-chen/) [a]({author}bo-chen)"
+    assert codes(with_post(body, authors="ana-lopez, bo-chen")) == {"unknown-author"}
+    assert codes({"posts/2026/x.md": post(slug="x", authors="zed", body=body)}) == {"broken-link"}
+
+
 def test_broken_site_link_suggests_the_closest_address() -> None:
     problems = check_site(site(with_post("[o](/posts/2026/otehr/)")), SETTINGS)
     assert "did you mean /posts/2026/other/?" in problems[0].message

@@ -217,15 +217,20 @@ def _index_site(entries: list[_Entry], content: SiteContent, settings: SiteSetti
             for tag in split_list(tags.value if tags else ""):
                 index.tags[tag] += 1
                 index.tag_slugs.add(slugify(tag, regex_subs=subs))
+            named = header.get("authors") or header.get("author")
+            for author in split_list(named.value if named else ""):
+                index.author_slugs.add(slugify(author, regex_subs=subs))
             series = header.get("series")
             if series and series.value:
                 index.series[series.value] += 1
             category = header.get("category")
             if category and category.value:
                 categories.add(category.value)
-    authors = {PurePosixPath(name).stem for name in content.files if name.startswith("authors/")}
-    index.author_slugs = authors
-    for kind, names in (("tag", index.tag_slugs), ("author", authors)):
+    # Pelican writes a page for every author a post names; profiles add the rest.
+    index.author_slugs.update(
+        PurePosixPath(name).stem for name in content.files if name.startswith("authors/")
+    )
+    for kind, names in (("tag", index.tag_slugs), ("author", index.author_slugs)):
         index.urls.update(
             u for n in names if (u := _format_url(settings.urls[kind], n, None)) is not None
         )
