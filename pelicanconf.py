@@ -174,3 +174,16 @@ PEOPLE_OUTDATED_DAYS = 730
 PEOPLE_OUTDATED_DAYS_BY_TAG = {"kubernetes": 365, "ci": 365, "security": 365, "typescript": 365}
 PEOPLE_EXPERTS_PER_TOPIC = 3
 PEOPLE_TOP_QUARTERS = 4
+
+
+# Tags written one way and meant another: `blog check` and the build tell the writer to use
+# the tag on the right, and `blog new --tag` writes it directly.
+CONTENT_CHECKS_TAG_ALIASES = {
+    "k8s": "kubernetes",
+    "postgresql": "postgres",
+    "golang": "go",
+    "js": "javascript",
+    "ts": "typescript",
+    "a11y": "accessibility",
+    "incident-reviews": "incident-review",
+}

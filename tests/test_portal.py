@@ -54,6 +54,7 @@ def test_build_writes_site_and_team_feeds_and_fragments(make_site: MakeSite) -> 
             "content/teams/storage.md": "Name: Storage\nChampion: ana\n\nStore.\n",
             "content/teams/platform.md": "Name: Platform\nChampion: bo\n\nRun.\n",
             "content/teams/quiet.md": "Name: Quiet\n\nNo posts yet.\n",
+            "content/pages/about.md": "Title: About\n\nUs.\n",
         }
     )  # fmt: skip
     result = CliRunner().invoke(

@@ -388,7 +388,7 @@ def test_terminated_mid_upload_cleans_up_itself(tmp_path: Path) -> None:
 def test_publish_builds_the_site_strictly(make_site: MakeSite, tmp_path: Path) -> None:
     guide = "Title: Writing guide\nSlug: writing-guide\n\nHow to write.\n"
     site = make_site(
-        {"content/posts/2026/a.md": post("Hello publish"), "content/pages/guide.md": guide}
+        {"content/posts/2026/a.md": post("Hello publish"), "content/pages/writing-guide.md": guide}
     )
     root = tmp_path / "srv"
     code, stdout, stderr = blog("publish", "--root", str(site), "--target", str(root), "--json")

@@ -28,7 +28,8 @@ def sample_repository(root: Path) -> Path:
     post = root / "content/posts/2026/zero-downtime-postgres-migrations-part-1.md"
     post.write_text(post.read_text(encoding="utf-8") + "\nA late fix.\n", encoding="utf-8")
     git(
-        root, "commit", "-q", "-am", "Fix a typo\n\nReviewed-by: Tomáš Novák <tomas.novak@northwind.example>",
+        root, "commit", "-q", "-am",
+        "Fix a typo\n\nReviewed-by: Tomáš Novák <tomas.novak@northwind.example>",
         author="Priya Raman <priya.raman@northwind.example>", date="2026-11-21T10:00:00+00:00",
     )  # fmt: skip
     return root

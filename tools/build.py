@@ -22,6 +22,7 @@ from plugins._shared.problems import BlogError, Problem, Severity, problem_from_
 SETTINGS_FILE = "pelicanconf.py"
 # Pelican names files relative to the content folder ("posts/2026/x.md").
 _UNRESOLVED_LINK = re.compile(r"^Unable to find '(?P<target>[^']+)'")
+_LINK_CODES = frozenset({"broken-link", "missing-image", "missing-attachment"})
 _SOURCE_IN_MESSAGE = re.compile(r"(?P<path>[\w./-]+\.(?:md|markdown|mkd|mdown|html|htm|rst))\b")
 
 
@@ -81,10 +82,10 @@ class ProblemCollector(logging.Handler):
             link = _UNRESOLVED_LINK.match(record.getMessage())
             located = self._locate_link(link["target"]) if link else []
             if located:
-                self.problems.extend(located)
+                self.problems.extend(p for p in located if not self._link_reported(p))
                 return
             problem = self._from_pelican(record)
-        if problem.severity is Severity.ERROR and self._already_reported(problem):
+        if self._already_reported(problem):
             return
         self.problems.append(problem)
 
@@ -127,7 +128,17 @@ class ProblemCollector(logging.Handler):
         code = "pelican-error" if severity is Severity.ERROR else "pelican-warning"
         return Problem(path=path, line=1, message=message, code=code, severity=severity)
 
+    def _link_reported(self, problem: Problem) -> bool:
+        # plugins.content_checks reported this link (with a code and a hint) before writing.
+        return any(
+            p.path == problem.path and p.line == problem.line and p.code in _LINK_CODES
+            for p in self.problems
+        )
+
     def _already_reported(self, problem: Problem) -> bool:
+        if problem.code == "pelican-warning" and problem.message.startswith("Empty alt"):
+            # Pelican's alt-text warning has no line; plugins.content_checks gave one.
+            return any(p.path == problem.path and p.code == "image-alt" for p in self.problems)
         # Pelican's own "Skipping x.md" follows our located report of why x.md is broken.
         return problem.code == "pelican-error" and any(
             p.path == problem.path and p.severity is Severity.ERROR for p in self.problems

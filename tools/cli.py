@@ -700,5 +700,169 @@ def unlock(target: str, force: bool, identity: Path | None, ssh_options: tuple[s
     click.echo(run_unlock(target, force, _connection(identity, ssh_options, None)), err=True)
 
 
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("title")
+@click.option(
+    "--author",
+    "authors",
+    metavar="SLUG",
+    multiple=True,
+    required=True,
+    help="Author slug (content/authors/SLUG.md); repeat for co-authors.",
+)
+@click.option("--tag", "tags", metavar="TAG", multiple=True, help="A tag; repeat for more.")
+@click.option("--series", metavar="NAME", default=None, help="Series the post belongs to.")
+@click.option("--category", default="Engineering", show_default=True, help="The post's category.")
+@click.option(
+    "--branch/--no-branch",
+    default=True,
+    show_default=True,
+    help="Create and check out the git branch post/<slug>.",
+)
+@_site_root_option
+def new(
+    title: str,
+    authors: tuple[str, ...],
+    tags: tuple[str, ...],
+    series: str | None,
+    category: str,
+    branch: bool,
+    root: Path,
+) -> None:
+    """Create a draft post from the template on a new git branch; print only its path.
+
+    Writes content/posts/<year>/<slug>.md and checks out post/<slug>. Never overwrites a
+    file or a branch.
+
+    \b
+    Example:
+      blog new "How we cut our test suite in half" --author ana-lopez --tag testing
+      $EDITOR "$(blog new 'My title' --author ana-lopez)"
+    """
+    from tools.new_post import new_post
+
+    path = new_post(
+        root, title, authors, tags=tags, series=series, category=category, branch=branch
+    )
+    click.echo(str(root / path))
+    note = f" on the new branch post/{path.stem}" if branch else ""
+    click.echo(f"Created {root / path}{note}; write, then run `blog check`.", err=True)
+
+
+@cli.command("new-author", context_settings=CONTEXT_SETTINGS)
+@click.argument("slug")
+@click.option("--name", default=None, help="Full name; default: the slug in title case.")
+@_site_root_option
+def new_author_command(slug: str, name: str | None, root: Path) -> None:
+    """Create an author profile content/authors/SLUG.md from the template; print its path.
+
+    \b
+    Example:
+      blog new-author ana-lopez --name "Ana López"
+    """
+    from tools.new_post import new_author
+
+    path = new_author(root, slug, name=name)
+    click.echo(str(root / path))
+    click.echo(f"Created {root / path}; fill in the TODO: fields.", err=True)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_site_root_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github", "gitlab"]),
+    default="text",
+    show_default=True,
+    help="text (path:line: message [code]), json (a list of problems), github "
+    "(workflow annotations) or gitlab (a Code Quality report).",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    default=None,
+    help="Report only files changed since the merge base with this git ref "
+    "(e.g. origin/main); links are still checked against the whole site.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only errors.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check(
+    root: Path,
+    output_format: str,
+    changed_since: str | None,
+    strict: bool,
+    paths: tuple[Path, ...],
+) -> None:
+    """Check posts, pages and profiles without building; print problems as path:line.
+
+    Checks metadata, authors, tags, file names, duplicate addresses, internal links and
+    images, alt text, headings, HTML the sanitizer would strip and pasted secrets. With
+    PATHS, reports only those files or folders. Exit 1 on errors (with --strict, warnings).
+
+    \b
+    Example:
+      blog check
+      blog check --changed-since origin/main --format github
+      blog check content/posts/2026/my-post.md
+    """
+    from tools.check import check_content, format_problems
+
+    result = check_content(root, paths, changed_since)
+    rendered = format_problems(result.problems, output_format)
+    if output_format in ("json", "gitlab"):
+        for problem in result.problems:
+            click.echo(str(problem), err=True)
+    if rendered:
+        click.echo(rendered)
+    failed = result.failed(strict)
+    click.echo(
+        f"{'Failed' if failed else 'Checked'}: {result.files} file(s) in {result.seconds:.2f} s; "
+        f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+        + (" (--strict counts warnings as failures)" if strict and result.warnings else ""),
+        err=True,
+    )
+    if failed:
+        sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_site_root_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Preview folder; default: output/preview under the site root.",
+)
+def preview(root: Path, host: str, port: int, output: Path | None) -> None:
+    """Build with drafts and a preview banner, serve it, and rebuild on every save.
+
+    Prints the URL on stdout; build summaries and problems go to stderr. Ctrl-C stops it.
+
+    \b
+    Example:
+      blog preview
+      blog preview --port 8001
+    """
+    from tools.preview import run_preview
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
+    def ready(url: str) -> None:
+        click.echo(url)
+        log(f"Previewing drafts at {url}; edit and save, then reload. Ctrl-C stops.")
+
+    run_preview(root, host=host, port=port, output=output, on_ready=ready, log=log)
+
+
 if __name__ == "__main__":
     cli()

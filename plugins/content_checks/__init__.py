@@ -1,12 +1,21 @@
-"""Check the metadata of every post and page before Pelican reads them.
+"""Check every post, page and profile before Pelican reads them; report `path:line` problems.
 
 Pelican logs a broken file and skips it; this plugin names the file, the line and the fix
 (`path:line: message [code]`) so `blog build` can report it and `--strict` can fail on it.
+It runs the same checks as `blog check` (plugins.content_checks.site.check_site): metadata,
+known authors, tags and their aliases, duplicate slugs and addresses, file names, internal
+links and images, alt text, heading levels, raw HTML the sanitizer strips, and secrets.
 
 Settings:
     CONTENT_CHECKS_STATUSES: the allowed `Status:` values (default published, draft, hidden).
-    ARTICLE_PATHS, ARTICLE_EXCLUDES, PAGE_PATHS, PAGE_EXCLUDES (Pelican's): which files
-        are checked, exactly the ones Pelican reads.
+    CONTENT_CHECKS_TAG_ALIASES: {"alias": "tag"}; a post tagged with an alias is told to use
+        the tag (e.g. {"k8s": "kubernetes"}).
+    ARTICLE_PATHS, ARTICLE_EXCLUDES, PAGE_PATHS, PAGE_EXCLUDES, IGNORE_FILES (Pelican's):
+        which files are checked, exactly the ones Pelican reads.
+    ARTICLE_URL, PAGE_URL, TAG_URL, AUTHOR_URL, CATEGORY_URL, TAGS_URL, AUTHORS_URL,
+        CATEGORIES_URL, ARCHIVES_URL, SLUG_REGEX_SUBSTITUTIONS, STATIC_PATHS (Pelican's):
+        the addresses that site-relative links (/posts/2026/x/) are checked against.
+    SANITIZE_* (plugins.sanitize): the allow-list raw HTML is compared with.
 
 Template variables: none.
 """
@@ -14,63 +23,32 @@ Template variables: none.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
-from pathlib import Path, PurePosixPath
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
 
-from plugins._shared.problems import SettingsError, log_problem
-from plugins.content_checks.rules import DEFAULT_STATUSES, ChecksSettings, check_files
+from plugins._shared.problems import log_problem
+from plugins.content_checks.rules import ChecksSettings
+from plugins.content_checks.site import SiteSettings, check_site, read_site
 
 logger = logging.getLogger(__name__)
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 
 
 def settings_from(settings: Mapping[str, Any]) -> ChecksSettings:
-    """Build and validate the rules' settings from pelicanconf."""
-    statuses = settings.get("CONTENT_CHECKS_STATUSES", DEFAULT_STATUSES)
-    if not isinstance(statuses, list | tuple) or not all(isinstance(s, str) for s in statuses):
-        raise SettingsError(
-            f"pelicanconf.py: CONTENT_CHECKS_STATUSES must be a list of strings, got {statuses!r}"
-        )
-    return ChecksSettings(statuses=tuple(s.lower() for s in statuses))
+    """Build and validate the metadata rules' settings from pelicanconf."""
+    return ChecksSettings.from_settings(settings)
 
 
-def site_relative(content_root: Path, relative: str) -> PurePosixPath:
-    """Name a content file relative to the site root (the folder holding content/)."""
-    return PurePosixPath(content_root.name, *Path(relative).parts)
-
-
-def read_sources(
-    generator: Any, paths_key: str, excludes_key: str
-) -> Iterator[tuple[PurePosixPath, bytes]]:
-    """Yield (site-relative path, bytes) for the generator's Markdown sources."""
-    content_root = Path(generator.path)
-    for relative in generator.get_files(
-        generator.settings[paths_key], exclude=generator.settings[excludes_key]
-    ):
-        if relative.endswith(MARKDOWN_SUFFIXES):
-            yield site_relative(content_root, relative), (content_root / relative).read_bytes()
-
-
-def check_articles(generator: Any) -> None:
-    """Log a problem for every post whose metadata Pelican would drop or misread."""
-    rules = settings_from(generator.settings)
-    sources = read_sources(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
-    for problem in check_files(sources, rules, posts=True):
-        log_problem(logger, problem)
-
-
-def check_pages(generator: Any) -> None:
-    """Log a problem for every page whose metadata Pelican would drop or misread."""
-    rules = settings_from(generator.settings)
-    sources = read_sources(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
-    for problem in check_files(sources, rules, posts=False):
+def check_content(generator: Any) -> None:
+    """Log a problem for every content file Pelican would drop, misread or render badly."""
+    site = read_site(Path(generator.path), generator.settings)
+    for problem in check_site(site, SiteSettings.from_settings(generator.settings)):
         log_problem(logger, problem)
 
 
 def register() -> None:
     """Connect the checks; they run once per build, before any file is read."""
-    signals.article_generator_init.connect(check_articles)
-    signals.page_generator_init.connect(check_pages)
+    # article_generator_init: the articles generator is created once, before any reading.
+    signals.article_generator_init.connect(check_content)

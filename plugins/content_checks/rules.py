@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
+from types import MappingProxyType
+from typing import Any
 
 from pelican.utils import get_date
 
 from plugins._shared.metadata import Header, read_header, split_list
-from plugins._shared.problems import Problem, Severity
+from plugins._shared.problems import Problem, SettingsError, Severity
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?)?$")
 POST_FIELDS = (
@@ -21,13 +23,50 @@ POST_FIELDS = (
 )  # fmt: skip
 SUMMARY_MAX_CHARS = 300
 DEFAULT_STATUSES = ("published", "draft", "hidden")
+_TAG_SEPARATORS = re.compile(r"[\s_]+")
+# Left by `blog new` in the fields a writer must fill in.
+PLACEHOLDER = "TODO:"
 
 
 @dataclass(frozen=True, slots=True)
 class ChecksSettings:
-    """The values the rules need; built from pelicanconf by the plugin."""
+    """The values the rules need; built from pelicanconf by `from_settings`.
+
+    `known_authors` is None when the site has no profiles at all (nothing to check against).
+    """
 
     statuses: tuple[str, ...] = DEFAULT_STATUSES
+    tag_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    known_authors: frozenset[str] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> ChecksSettings:
+        """Validate CONTENT_CHECKS_STATUSES and CONTENT_CHECKS_TAG_ALIASES."""
+        statuses = settings.get("CONTENT_CHECKS_STATUSES", DEFAULT_STATUSES)
+        if not isinstance(statuses, list | tuple) or not all(isinstance(s, str) for s in statuses):
+            raise SettingsError(
+                "pelicanconf.py: CONTENT_CHECKS_STATUSES must be a list of strings, "
+                f"got {statuses!r}"
+            )
+        aliases = settings.get("CONTENT_CHECKS_TAG_ALIASES", {})
+        if not isinstance(aliases, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in aliases.items()
+        ):
+            raise SettingsError(
+                "pelicanconf.py: CONTENT_CHECKS_TAG_ALIASES must map tags to tags "
+                f'(e.g. {{"k8s": "kubernetes"}}), got {aliases!r}'
+            )
+        return cls(
+            statuses=tuple(s.lower() for s in statuses),
+            tag_aliases=MappingProxyType(
+                {normalise_tag(k): normalise_tag(v) for k, v in aliases.items()}
+            ),
+        )
+
+
+def normalise_tag(tag: str) -> str:
+    """Return the canonical spelling of a tag: lower case, words joined by hyphens."""
+    return _TAG_SEPARATORS.sub("-", tag.strip().lower())
 
 
 def _problem(
@@ -44,6 +83,22 @@ def parse_date(value: str) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def check_placeholders(path: PurePosixPath, header: Header) -> list[Problem]:
+    """Flag header fields that still hold the placeholder `blog new` wrote."""
+    return [
+        _problem(
+            path,
+            value.line,
+            f'"{key}" still holds the {PLACEHOLDER} placeholder from the template; '
+            "write the real value",
+            "placeholder",
+            Severity.WARNING,
+        )
+        for key, value in header.fields.items()
+        if PLACEHOLDER in value.value
+    ]
 
 
 def _check_common(path: PurePosixPath, header: Header, settings: ChecksSettings) -> list[Problem]:
@@ -73,6 +128,7 @@ def _check_common(path: PurePosixPath, header: Header, settings: ChecksSettings)
                 Severity.WARNING,
             )
         )  # fmt: skip
+    problems += check_placeholders(path, header)
     for key, value in header.fields.items():
         if key in POST_FIELDS:
             continue
@@ -135,6 +191,18 @@ def check_post(path: PurePosixPath, text: str, settings: ChecksSettings) -> list
                 Severity.WARNING,
             )
         )  # fmt: skip
+    if authors is not None and settings.known_authors is not None:
+        for slug in split_list(authors.value):
+            if slug not in settings.known_authors:
+                problems.append(
+                    _problem(
+                        path, authors.line,
+                        f"unknown author {slug!r}: there is no content/authors/{slug}.md; "
+                        f"fix the slug or create the profile with `blog new-author {slug}`",
+                        "unknown-author",
+                    )
+                )  # fmt: skip
+    problems += _check_tags(path, header, settings)
     summary = header.get("summary")
     if summary is not None and len(summary.value) > SUMMARY_MAX_CHARS:
         problems.append(
@@ -145,6 +213,34 @@ def check_post(path: PurePosixPath, text: str, settings: ChecksSettings) -> list
                 "long-summary", Severity.WARNING,
             )
         )  # fmt: skip
+    return problems
+
+
+def _check_tags(path: PurePosixPath, header: Header, settings: ChecksSettings) -> list[Problem]:
+    tags = header.get("tags")
+    if tags is None:
+        return []
+    problems: list[Problem] = []
+    for tag in split_list(tags.value):
+        canonical = normalise_tag(tag)
+        alias = settings.tag_aliases.get(canonical)
+        if alias is not None and alias != canonical:
+            problems.append(
+                _problem(
+                    path, tags.line,
+                    f"use the tag {alias!r} instead of {tag!r} (CONTENT_CHECKS_TAG_ALIASES), "
+                    "so all posts on the topic share one tag page",
+                    "tag-alias", Severity.WARNING,
+                )
+            )  # fmt: skip
+        elif canonical != tag:
+            problems.append(
+                _problem(
+                    path, tags.line,
+                    f"write the tag {tag!r} as {canonical!r} (lower case, words joined by -)",
+                    "tag-format", Severity.WARNING,
+                )
+            )  # fmt: skip
     return problems
 
 

@@ -19,17 +19,15 @@ import markdown
 from pelican.generators import Generator
 from pelican.urlwrappers import Author
 
-from plugins._shared.problems import log_problem
+from plugins._shared.problems import Problem, log_problem
 from plugins.people.directory import Directory, PersonPage, Urls, build_directory
 from plugins.people.experts import topic_key
 from plugins.people.profiles import (
     Person,
     Team,
     check_directory,
-    check_post_authors,
     parse_person,
     parse_team,
-    post_authors,
 )
 from plugins.people.recognition import PostFacts, aware, credits_from_history, outdated_since
 from plugins.people.settings import PeopleSettings
@@ -58,46 +56,36 @@ def _render(text: str, policy: SanitizePolicy) -> str:
     return sanitize_html(html, policy)
 
 
-def read_profiles(
+def load_profiles(
     content: Path, settings: Mapping[str, Any]
-) -> tuple[dict[str, Person], dict[str, Team]]:
-    """Parse content/authors/*.md and content/teams/*.md, logging their problems."""
+) -> tuple[dict[str, Person], dict[str, Team], list[Problem]]:
+    """Parse content/authors/*.md and content/teams/*.md and check them against each other."""
     render = markdown_renderer(settings)
     people: dict[str, Person] = {}
     teams: dict[str, Team] = {}
+    problems: list[Problem] = []
     for source in sorted((content / "authors").glob("*.md")):
         relative = PurePosixPath(content.name, "authors", source.name)
-        person, problems = parse_person(relative, source.read_text(encoding="utf-8"), render)
+        person, found = parse_person(relative, source.read_text(encoding="utf-8"), render)
         people[person.slug] = person
-        for problem in problems:
-            log_problem(logger, problem)
+        problems += found
     for source in sorted((content / "teams").glob("*.md")):
         relative = PurePosixPath(content.name, "teams", source.name)
-        team, problems = parse_team(relative, source.read_text(encoding="utf-8"), render)
+        team, found = parse_team(relative, source.read_text(encoding="utf-8"), render)
         teams[team.slug] = team
-        for problem in problems:
-            log_problem(logger, problem)
-    for problem in check_directory(people, teams, lambda p: (content / p).is_file()):
+        problems += found
+    problems += check_directory(people, teams, lambda p: (content / p).is_file())
+    return people, teams, problems
+
+
+def read_profiles(
+    content: Path, settings: Mapping[str, Any]
+) -> tuple[dict[str, Person], dict[str, Team]]:
+    """Load profiles and teams for a build, logging their problems."""
+    people, teams, problems = load_profiles(content, settings)
+    for problem in problems:
         log_problem(logger, problem)
     return people, teams
-
-
-def check_authors(content: Path, posts: Iterable[Any], people: Mapping[str, Person]) -> None:
-    """Log an error for every post (drafts too) naming an author without a profile.
-
-    A site without any profile has not adopted profiles yet: nothing to check against.
-    """
-    if not people:
-        return
-    named = []
-    for post in posts:
-        source = Path(post.source_path)
-        relative = PurePosixPath(
-            content.name, *source.resolve().relative_to(content.resolve()).parts
-        )
-        named.append(post_authors(relative, source.read_text(encoding="utf-8")))
-    for problem in check_post_authors(named, people):
-        log_problem(logger, problem)
 
 
 def show_real_names(posts: Iterable[Any], people: Mapping[str, Person]) -> None:
@@ -166,7 +154,6 @@ class PeopleGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         every_post = [
             *published, *self.context.get("drafts", []), *self.context.get("hidden_articles", [])
         ]  # fmt: skip
-        check_authors(content, every_post, people)
         show_real_names(every_post, people)
         slug_by_email = {p.email: p.slug for p in people.values() if p.email}
         names = {p.slug: p.name for p in people.values()}

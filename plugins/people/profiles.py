@@ -7,7 +7,7 @@ supplied function, which the plugin makes sanitizing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -73,15 +73,6 @@ class Team:
     contact: str = ""
     description_html: str = ""
     champion_line: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class PostAuthors:
-    """The authors a post names, located for problems."""
-
-    path: PurePosixPath
-    line: int
-    slugs: tuple[str, ...]
 
 
 def _value(header: Header, key: str) -> str:
@@ -258,30 +249,4 @@ def check_directory(
                     "champion-not-member",
                 )
             )  # fmt: skip
-    return problems
-
-
-def post_authors(path: PurePosixPath, text: str) -> PostAuthors:
-    """Read the author slugs a post names (Authors: or Author:) and the line they are on."""
-    header = read_header(text)
-    field = header.get("authors") or header.get("author")
-    if field is None:
-        return PostAuthors(path, 1, ())
-    return PostAuthors(path, field.line, tuple(s.lower() for s in split_list(field.value)))
-
-
-def check_post_authors(posts: Sequence[PostAuthors], people: Mapping[str, Person]) -> list[Problem]:
-    """Report every post that names an author without a profile."""
-    problems: list[Problem] = []
-    for post in posts:
-        for slug in post.slugs:
-            if slug not in people:
-                problems.append(
-                    Problem(
-                        post.path, post.line,
-                        f"unknown author {slug!r}; add content/authors/{slug}.md or fix the "
-                        "name (use the profile's file name)",
-                        "unknown-author",
-                    )
-                )  # fmt: skip
     return problems
