@@ -173,6 +173,7 @@ class SearchRequest:
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     sort: str = "relevance"
+    exact: bool = False  # no automatic spelling correction
 
     @classmethod
     def from_params(cls, params: Mapping[str, Sequence[str]]) -> SearchRequest:
@@ -190,7 +191,8 @@ class SearchRequest:
         sort = one("sort", "relevance")
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}")
-        return cls(q=q.strip(), page=page, page_size=size, sort=sort)
+        exact = one("exact", "").lower() in ("1", "true", "yes")
+        return cls(q=q.strip(), page=page, page_size=size, sort=sort, exact=exact)
 
 
 def _bounded_int(name: str, raw: str, low: int, high: int) -> int:
@@ -459,7 +461,8 @@ class OpenIndex:
             corrected = self._corrected(parsed)
             if corrected is None:
                 return results
-            if len(parsed.words) == 1 and not (parsed.phrases or parsed.filters):
+            single = len(parsed.words) == 1 and not (parsed.phrases or parsed.filters)
+            if single and not request.exact:
                 retry = self._search(corrected, request)
                 if retry.total:
                     return _replace(retry, corrected_from=parsed.text)
