@@ -17,10 +17,10 @@ def render_opensearch(site_name: str, site_url: str) -> str:
         f"  <ShortName>{escape(site_name[:16])}</ShortName>\n"
         f"  <Description>{escape(f'Search {site_name}')}</Description>\n"
         "  <InputEncoding>UTF-8</InputEncoding>\n"
-        f"  <Url type=\"text/html\" method=\"get\" template={quoteattr(template)}/>\n"
-        f"  <Url type=\"application/json\" method=\"get\" "
+        f'  <Url type="text/html" method="get" template={quoteattr(template)}/>\n'
+        f'  <Url type="application/json" method="get" '
         f"template={quoteattr(f'{base}/api/search?q={{searchTerms}}')}/>\n"
-        f"  <Url type=\"application/opensearchdescription+xml\" rel=\"self\" "
+        f'  <Url type="application/opensearchdescription+xml" rel="self" '
         f"template={quoteattr(f'{base}/opensearch.xml')}/>\n"
         "</OpenSearchDescription>\n"
     )

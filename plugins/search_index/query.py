@@ -483,7 +483,9 @@ class OpenIndex:
                 found = self._searcher.search(query, limit=limit, sortedby=s.DATE, reverse=True)
             else:
                 found = self._searcher.search(query, limit=limit)
-            terms = {text for fieldname, text in query.iter_all_terms() if fieldname in s.TEXT_FIELDS}
+            terms = {
+                text for fieldname, text in query.iter_all_terms() if fieldname in s.TEXT_FIELDS
+            }
             for hit in list(found)[start:limit]:
                 hits.append(self._hit(hit.fields(), hit.score or 0.0, terms))
         return SearchResults(

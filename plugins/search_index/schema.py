@@ -64,4 +64,3 @@ def build_schema() -> fields.Schema:
             HASH: fields.STORED(),
         }
     )
-

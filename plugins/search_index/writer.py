@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from collections.abc import Iterable, Sequence
@@ -87,7 +86,7 @@ def _write_state(index_dir: Path, generation: int, hashes: dict[str, str]) -> No
     state = {"schema_version": s.SCHEMA_VERSION, "generation": generation, "hashes": hashes}
     temp = index_dir / f".{STATE_FILE}.tmp"
     temp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
-    os.replace(temp, index_dir / STATE_FILE)
+    temp.replace(index_dir / STATE_FILE)
 
 
 def _known_hashes(ix: Any, state: dict[str, Any]) -> dict[str, str]:
