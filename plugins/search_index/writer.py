@@ -14,7 +14,7 @@ import logging
 import shutil
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,8 +82,15 @@ def _read_state(index_dir: Path) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
-def _write_state(index_dir: Path, generation: int, hashes: dict[str, str]) -> None:
-    state = {"schema_version": s.SCHEMA_VERSION, "generation": generation, "hashes": hashes}
+def _write_state(
+    index_dir: Path, generation: int, hashes: dict[str, str], report: IndexReport
+) -> None:
+    state = {
+        "schema_version": s.SCHEMA_VERSION,
+        "generation": generation,
+        "hashes": hashes,
+        "last_update": asdict(report),  # read by bench/run.py
+    }
     temp = index_dir / f".{STATE_FILE}.tmp"
     temp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
     temp.replace(index_dir / STATE_FILE)
@@ -165,22 +172,25 @@ def update_index(
                 writer.cancel()
                 raise
             writer.commit()
-        _write_state(
-            index_dir,
-            ix.latest_generation(),
-            {path: src.content_hash for path, src in sorted(current.items())},
+        updated = sum(1 for src in changed if src.path in known)
+        report = IndexReport(
+            documents=len(current),
+            added=len(changed) - updated,
+            updated=updated,
+            deleted=len(removed),
+            unchanged=len(current) - len(changed),
+            rebuilt=rebuild,
+            seconds=round(time.perf_counter() - started, 3),
         )
+        if rebuild or changed or removed:
+            _write_state(
+                index_dir,
+                ix.latest_generation(),
+                {path: src.content_hash for path, src in sorted(current.items())},
+                report,
+            )
     except index.LockError as error:
         raise BlogError(
             f"{index_dir}: the search index is locked by another build; retry when it ends"
         ) from error
-    updated = sum(1 for src in changed if src.path in known)
-    return IndexReport(
-        documents=len(current),
-        added=len(changed) - updated,
-        updated=updated,
-        deleted=len(removed),
-        unchanged=len(current) - len(changed),
-        rebuilt=rebuild,
-        seconds=time.perf_counter() - started,
-    )
+    return report
