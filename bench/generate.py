@@ -16,8 +16,14 @@ import random
 from pathlib import Path
 
 SEED = 20261123
+
+
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
 TEAMS = ["storage", "platform", "data", "frontend", "security", "mobile", "payments", "search"]
-TAGS = (
+TAGS = _split(
     "postgres kubernetes ci observability security testing frontend accessibility python go "
     "rust typescript kafka data-contracts migrations performance incidents on-call logging "
     "tracing metrics terraform networking dns tls caching redis search design-system react "
@@ -25,8 +31,8 @@ TAGS = (
     "gitops reliability slo capacity cost onboarding hiring career architecture api grpc "
     "graphql queues batch streaming warehouse dbt airflow spark docs writing culture "
     "hack-week reading-group mentoring leadership product research ux identity auth"
-).split()
-WORDS = (
+)
+WORDS = _split(
     "system service cluster request latency throughput database replica index query schema "
     "migration deploy rollout release pipeline build cache queue worker event stream batch "
     "table column partition shard node pod container image registry secret token certificate "
@@ -42,15 +48,45 @@ WORDS = (
     "quickly safely carefully slowly gradually finally usually rarely often together "
     "we the team found that this was because when after before while during every each "
     "our their new old first last small large slow fast simple complex stable noisy"
-).split()
-SYLLABLES = (
-    "ka lo mi ne ru sa ti vo zu be da fi go hu je ki la mo nu pa qe ri so tu va we xi yo".split()
 )
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "sa",
+    "ti",
+    "vo",
+    "zu",
+    "be",
+    "da",
+    "fi",
+    "go",
+    "hu",
+    "je",
+    "ki",
+    "la",
+    "mo",
+    "nu",
+    "pa",
+    "qe",
+    "ri",
+    "so",
+    "tu",
+    "va",
+    "we",
+    "xi",
+    "yo",
+]
 LANGS = {
-    "python": "def {name}(items):\n    total = 0\n    for item in items:\n        total += item.{word}\n    return total\n",
-    "yaml": "service: {name}\nreplicas: 3\nresources:\n  requests:\n    cpu: 250m\n    memory: 512Mi\n",
+    "python": "def {name}(items):\n    total = 0\n    for item in items:\n"
+    "        total += item.{word}\n    return total\n",
+    "yaml": "service: {name}\nreplicas: 3\nresources:\n  requests:\n"
+    "    cpu: 250m\n    memory: 512Mi\n",
     "bash": "kubectl -n {name} rollout status deploy/{word}\nblog check content/posts\n",
-    "sql": "ALTER TABLE {name} ADD COLUMN {word} text;\nCREATE INDEX CONCURRENTLY ON {name} ({word});\n",
+    "sql": "ALTER TABLE {name} ADD COLUMN {word} text;\n"
+    "CREATE INDEX CONCURRENTLY ON {name} ({word});\n",
     "go": 'func {name}(ctx context.Context) error {{\n\treturn fmt.Errorf("{word}: %w", err)\n}}\n',
 }
 
