@@ -83,3 +83,20 @@ def test_incremental_build_equals_clean_build(make_site: MakeSite, tmp_path: Pat
     assert index.search(SearchRequest(q="heron")).total == 1
     assert index.search(SearchRequest(q="osprey", exact=True)).total == 0
     assert index.doc_count == 4
+
+
+def test_pagination_links_a_window_of_pages(make_site: MakeSite) -> None:
+    from tests.conftest import html, texts
+
+    files = {
+        f"content/posts/2026/p{n:02d}.md": post(f"Post {n}", date=f"2026-03-{n + 1:02d} 09:30")
+        for n in range(12)
+    }
+    root = make_site(files, DEFAULT_PAGINATION=1)
+    assert not build_site(root).errors
+    site = root / "output" / "site"
+    first = texts(html(site / "index.html"), ".pagination__page a")
+    assert first == ["Page1", "Page2", "Page3", "Page12"]
+    middle = texts(html(site / "page/6/index.html"), ".pagination__page a")
+    assert middle == ["Page1", "Page4", "Page5", "Page6", "Page7", "Page8", "Page12"]
+    assert len(html(site / "page/6/index.html").css(".pagination__gap")) == 2
