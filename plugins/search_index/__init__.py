@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from pelican import signals
-from pelican.generators import Generator
+from pelican.generators import Generator, PelicanTemplateNotFound
 
 from plugins.search_index.config import SearchIndexSettings
 from plugins.search_index.documents import source_of
@@ -99,7 +99,7 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
         """Render search.html once with the site's context; the service fills in results."""
         try:
             template = self.get_template("search")
-        except Exception:  # the theme has no search page: the service uses its own
+        except PelicanTemplateNotFound:  # no search page in the theme: the service has one
             logger.debug("search index: theme has no search.html template")
             return
         relative = bool(self.settings.get("RELATIVE_URLS"))
