@@ -119,6 +119,7 @@ PLUGINS = [
     "plugins.git_metadata",
     "plugins.people",
     "plugins.search_index",
+    "plugins.fastbuild",
 ]
 
 # plugins.sanitize: the allow-list applied to every post and page body and summary.
@@ -207,3 +208,8 @@ CACHE_PATH = "output/cache"
 CHECK_MODIFIED_METHOD = "mtime"
 # Templates do not change during a build: skip Jinja's mtime check on every include.
 JINJA_ENVIRONMENT = {**JINJA_ENVIRONMENT, "auto_reload": False}
+
+# plugins.fastbuild: Markdown on every core and incremental writing (README "Benchmark").
+FASTBUILD_PROCESSES = 0  # 0: one per core
+FASTBUILD_PARALLEL_MIN_FILES = 64
+FASTBUILD_INCREMENTAL = True
