@@ -30,11 +30,13 @@ from plugins.fastbuild.markdown_pool import Prefetch
 from plugins.fastbuild.reader import FastMarkdownReader
 from plugins.fastbuild.settings import FastbuildSettings
 
+
 def use_fast_markdown(readers: Any) -> None:
     """Read Markdown with FastMarkdownReader wherever Pelican would use its own."""
     for extension in MarkdownReader.file_extensions:
         if readers.reader_classes.get(extension) is MarkdownReader:
             readers.reader_classes[extension] = FastMarkdownReader
+
 
 def start_markdown_pool(generator: Any) -> None:
     """Convert the posts this build will read (and has not cached) in worker processes."""
@@ -52,6 +54,7 @@ def start_markdown_pool(generator: Any) -> None:
             frozenset(generator.settings["FORMATTED_FIELDS"]),
         )
 
+
 def uncached_markdown(generator: Any) -> list[str]:
     """Absolute paths of the Markdown posts the reader cache cannot answer, in read order."""
 
@@ -60,11 +63,13 @@ def uncached_markdown(generator: Any) -> list[str]:
     for relative in generator.get_files(
         generator.settings["ARTICLE_PATHS"], exclude=generator.settings["ARTICLE_EXCLUDES"]
     ):
-        path = os.path.abspath(os.path.join(generator.path, relative))
-        if readers.readers.get(path.rsplit(".", 1)[-1]) is readers.readers["md"]:
-            if readers.get_cached_data(path, None) is None:
-                paths.append(path)
+        # The reader cache is keyed exactly as Pelican's read_file spells the path.
+        path = os.path.abspath(os.path.join(generator.path, relative))  # noqa: PTH100, PTH118
+        reader = readers.readers.get(path.rsplit(".", 1)[-1])
+        if reader is readers.readers["md"] and readers.get_cached_data(path, None) is None:
+            paths.append(path)
     return paths
+
 
 def stop_markdown_pool(generator: Any) -> None:
     """Close the pool once every post has been read."""
@@ -72,6 +77,7 @@ def stop_markdown_pool(generator: Any) -> None:
     if isinstance(reader, FastMarkdownReader) and reader.prefetch is not None:
         reader.prefetch.close()
         reader.prefetch = None
+
 
 def register() -> None:
     """Connect the reader replacement and the pool's start and stop."""
