@@ -3,11 +3,13 @@
 Two edges:
 - `article_generator_finalized` (before any page is written): each published post gets
   `related_posts`, computed from tag, series and title-word overlap (related.py).
-- A generator added through `get_generators` runs its `generate_output` after the posts
-  are written (it needs their final HTML and the whole context, which the `finalized`
-  signal does not carry). It updates the index incrementally (writer.py), writes
-  opensearch.xml into the site, and renders the theme's `search.html` into the index
-  folder as the shell `blog serve` fills with results.
+- A generator added through `get_generators`. Once every post is final (Pelican calls its
+  `refresh_metadata_intersite_links` after all generators built their context, before
+  any page is written) it forks a process that updates the index incrementally
+  (writer.py) while the pages are rendered; its `generate_output`, which runs after the
+  posts are written, waits for that process (its errors and log lines come back to the
+  build), writes opensearch.xml into the site, and renders the theme's `search.html`
+  into the index folder as the shell `blog serve` fills with results.
 
 The index lives beside the site (output/search-index/ for output/site/), never inside it.
 Drafts and hidden posts are never indexed.
@@ -35,12 +37,13 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator, PelicanTemplateNotFound
 
+from plugins._shared.background import ForkJob
 from plugins.search_index.config import SearchIndexSettings
 from plugins.search_index.documents import source_of
 from plugins.search_index.opensearch import OPENSEARCH_FILE, render_opensearch
 from plugins.search_index.profiles import read_authors
 from plugins.search_index.related import RelatedInput, related_posts
-from plugins.search_index.writer import update_index
+from plugins.search_index.writer import IndexReport, update_index
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +70,39 @@ def add_related_posts(generator: Any) -> None:
         article.related_posts = []
 
 
+def index_posts(articles: list[Any], authors_dir: Path, config: SearchIndexSettings) -> IndexReport:
+    """Bring the index in line with the published posts (run in a background process)."""
+    profiles = read_authors(authors_dir)
+    sources = [source_of(a, profiles) for a in articles]
+    return update_index(config.index_dir, sources, procs=config.procs)
+
+
 class SearchIndexGenerator(Generator):  # type: ignore[misc]
     """Update the index and write the search shell and OpenSearch description."""
+
+    _job: ForkJob[IndexReport] | None = None
 
     def generate_context(self) -> None:
         """Nothing to add to the context."""
 
+    def refresh_metadata_intersite_links(self) -> None:
+        """Start indexing in a background process: every post is final from here on."""
+        # Pelican calls this on each generator after all_generators_finalized and after
+        # the articles' and pages' own link refresh, and before any output is written.
+        self._job = ForkJob(index_posts, *self._index_arguments())
+
+    def _index_arguments(self) -> tuple[list[Any], Path, SearchIndexSettings]:
+        return (
+            list(self.context.get("articles", [])),
+            Path(self.settings["PATH"]) / "authors",
+            SearchIndexSettings.from_settings(self.settings),
+        )
+
     def generate_output(self, writer: Any) -> None:
-        """Update the index from the published posts, then write the two files."""
+        """Wait for the index update, then write the two files."""
         config = SearchIndexSettings.from_settings(self.settings)
-        profiles = read_authors(Path(self.settings["PATH"]) / "authors")
-        sources = [source_of(a, profiles) for a in self.context.get("articles", [])]
-        report = update_index(config.index_dir, sources, procs=config.procs)
+        job, self._job = self._job, None
+        report = job.result() if job is not None else index_posts(*self._index_arguments())
         logger.info(
             "search index: %d posts, %d added, %d updated, %d deleted%s in %.2f s",
             report.documents,
