@@ -29,6 +29,9 @@ from pelican.readers import MarkdownReader
 from plugins.fastbuild.markdown_pool import Prefetch
 from plugins.fastbuild.reader import FastMarkdownReader
 from plugins.fastbuild.settings import FastbuildSettings
+from plugins.fastbuild.writer import BuildState, IncrementalWriter
+
+STATE_ATTRIBUTE = "fastbuild_state"
 
 
 def use_fast_markdown(readers: Any) -> None:
@@ -79,9 +82,40 @@ def stop_markdown_pool(generator: Any) -> None:
         reader.prefetch = None
 
 
+def start_incremental_build(pelican: Any) -> None:
+    """Load the last build's manifest and take over cleaning the output folder."""
+    if not FastbuildSettings.from_settings(pelican.settings).incremental:
+        return
+    state = BuildState(pelican.settings, delete_stale=bool(pelican.delete_outputdir))
+    if pelican.delete_outputdir:
+        # Pelican would delete every output at the start of run(); keep the last build's
+        # pages (the writer decides which are still right) and delete the rest now.
+        pelican.delete_outputdir = False
+        state.clean_output(pelican.path)
+    setattr(pelican, STATE_ATTRIBUTE, state)
+
+
+def incremental_writer(pelican: Any) -> type[IncrementalWriter] | None:
+    """Hand Pelican a writer bound to this build's state."""
+    state = getattr(pelican, STATE_ATTRIBUTE, None)
+    if not isinstance(state, BuildState):
+        return None
+    return type("IncrementalWriter", (IncrementalWriter,), {"state": state})
+
+
+def finish_incremental_build(pelican: Any) -> None:
+    """Delete outputs this build no longer produces and save the manifest."""
+    state = getattr(pelican, STATE_ATTRIBUTE, None)
+    if isinstance(state, BuildState):
+        state.finish()
+
+
 def register() -> None:
-    """Connect the reader replacement and the pool's start and stop."""
+    """Connect the reader replacement, the pool's start and stop, and the writer."""
     signals.readers_init.connect(use_fast_markdown)
     signals.article_generator_init.connect(start_markdown_pool)
     # article_generator_pretaxonomy: sent right after the reading loop ends.
     signals.article_generator_pretaxonomy.connect(stop_markdown_pool)
+    signals.initialized.connect(start_incremental_build)
+    signals.get_writer.connect(incremental_writer)
+    signals.finalized.connect(finish_incremental_build)

@@ -29,12 +29,18 @@ def page_url(relative: PurePosixPath) -> str:
 
 
 def collect_entries(
-    output_dir: Path, site_url: str, lastmods: Mapping[str, datetime]
+    output_dir: Path,
+    site_url: str,
+    lastmods: Mapping[str, datetime],
+    pages: Iterable[Path] | None = None,
 ) -> list[SitemapEntry]:
-    """List every public HTML page under `output_dir`, sorted by URL."""
+    """List every public HTML page under `output_dir` (or in `pages`), sorted by path."""
     base = site_url.rstrip("/")
     entries = []
-    for path in sorted(output_dir.rglob("*.html")):
+    found = (
+        output_dir.rglob("*.html") if pages is None else {p for p in pages if p.suffix == ".html"}
+    )
+    for path in sorted(found):
         relative = PurePosixPath(path.relative_to(output_dir).as_posix())
         if relative.parts[0] in EXCLUDED_TOP or relative.as_posix() in EXCLUDED_FILES:
             continue

@@ -1,0 +1,579 @@
+"""Incremental writing: render a page only when something it is rendered from changed.
+
+Every page and feed the Writer produces gets a fingerprint, kept in a manifest beside
+Pelican's content cache (CACHE_PATH/fastbuild-<output>.pickle). The next build renders
+the page again only when its fingerprint differs; otherwise the file on disk (checked by
+size and modification time) is kept. A fingerprint covers:
+
+- the build: a format version, every setting, the source of our plugins and the versions
+  of the libraries that shape HTML (Pelican, Jinja2, Markdown, Pygments, nh3);
+- the theme: every file under the template folders of the page's Jinja environment;
+- the call: output path, template, the override flag;
+- every variable the template (with everything it extends, includes or imports) can read,
+  found by Jinja's own analysis of the templates, taken from the page's context: the
+  writer's per-page values (SITEURL, output_file, pagination), the keyword arguments
+  (article, articles, tag, ...) and the global context (pages, featured_posts, people,
+  tags, ...). Values are digested deeply, except that a post is a *reference*;
+- the field digest of every post whose attributes the template actually read while
+  rendering the page last time (recorded through Jinja's attribute and item access): all
+  its attributes (metadata, HTML, plugin values such as related_posts or reading_time;
+  other posts among them by reference) plus its HTML with internal links resolved, so a
+  renamed link target counts.
+
+The theme contract this relies on: templates read posts through attribute or item access
+(`post.title`, `post['title']`, filters with `attribute=`), and objects that plugins hang
+on posts compute what they show from their own fields. A template that reads a variable
+through a name Jinja cannot see (a dynamic include) or a filter that receives the whole
+context makes every variable count. Feeds are fingerprinted by their items' field digests.
+
+Outputs of the previous build that this build did not produce are deleted at the end, so
+the site equals a clean build (DELETE_OUTPUT_DIRECTORY, whose job this takes over: only
+the manifest's files survive the start of a build). Skipped pages still send
+`content_written`; skipped feeds send neither `feed_generated` nor `feed_written`.
+"""
+
+# os.path and os.stat on plain strings: this runs for every output file of every build.
+# ruff: noqa: PTH100, PTH103, PTH106, PTH107, PTH112, PTH114, PTH116, PTH118, PTH120, PTH206
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, meta
+from jinja2.utils import _PassArg
+from pelican.contents import Content
+from pelican.paginator import Paginator
+from pelican.plugins import signals
+from pelican.utils import clean_output_dir, get_relative_path, path_to_url, sanitised_join
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from plugins.fastbuild.fingerprint import DIGEST_SIZE, ValueDigests, combine, content_key
+
+logger = logging.getLogger(__name__)
+
+FORMAT = b"intrablog-fastbuild-1"
+_LIBRARIES = ("pelican", "jinja2", "markdown", "pygments", "nh3", "feedgenerator")
+_CONTENT_EXCLUDE = frozenset({"_context", "settings"})
+_MISSING = b"\x00missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What the manifest remembers about one output file."""
+
+    fingerprint: bytes
+    touched: tuple[str, ...]
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class Manifest:
+    """The fingerprints of the last build's outputs, by output-relative path."""
+
+    build: bytes = b""
+    records: dict[str, Record] = field(default_factory=dict)
+
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns
+
+
+def code_digest() -> bytes:
+    """Digest the source of our plugins and the versions of the libraries shaping HTML."""
+    h = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    h.update(FORMAT)
+    for library in _LIBRARIES:
+        try:
+            version = importlib_metadata.version(library)
+        except importlib_metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{library}={version};".encode())
+    plugins_dir = Path(__file__).resolve().parent.parent
+    for source in sorted(plugins_dir.rglob("*.py")):
+        h.update(source.relative_to(plugins_dir).as_posix().encode() + b"\x00")
+        h.update(hashlib.blake2b(source.read_bytes(), digest_size=DIGEST_SIZE).digest())
+    return h.digest()
+
+
+def _loader_digest(loader: BaseLoader | None, h: Any) -> bool:
+    """Feed every template file a loader can serve; False for a loader we cannot read."""
+    if loader is None:
+        return True
+    if isinstance(loader, ChoiceLoader):
+        return all(_loader_digest(inner, h) for inner in loader.loaders)
+    if isinstance(loader, PrefixLoader):
+        return all(_loader_digest(loader.mapping[prefix], h) for prefix in sorted(loader.mapping))
+    if type(loader) is FileSystemLoader:
+        for folder in loader.searchpath:
+            h.update(b"\x00dir" + str(folder).encode())
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file():
+                    h.update(path.relative_to(folder).as_posix().encode() + b"\x00")
+                    h.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+        return True
+    return False  # e.g. TEMPLATE_PAGES' temporary file loader: unknown, never skip
+
+
+class Tracker:
+    """Record the content objects a template reads while one page renders."""
+
+    def __init__(self) -> None:
+        self.touched: dict[int, Any] | None = None
+
+    def install(self, env: Environment) -> None:
+        """Route the environment's attribute and item access through the tracker."""
+        if getattr(env, "fastbuild_tracker", None) is self:
+            return
+        tracker = self
+        base_getattr = type(env).getattr
+        base_getitem = type(env).getitem
+
+        def getattr_(obj: Any, attribute: str) -> Any:
+            touched = tracker.touched
+            if touched is not None and isinstance(obj, Content):
+                touched[id(obj)] = obj
+            return base_getattr(env, obj, attribute)
+
+        def getitem(obj: Any, argument: Any) -> Any:
+            touched = tracker.touched
+            if touched is not None and isinstance(obj, Content):
+                touched[id(obj)] = obj
+            return base_getitem(env, obj, argument)
+
+        # Compiled templates call environment.getattr/getitem for every `.x` and `[x]`,
+        # and filters with attribute= go through getitem: instance attributes win.
+        env.getattr = getattr_  # type: ignore[method-assign]
+        env.getitem = getitem  # type: ignore[method-assign]
+        env.fastbuild_tracker = self  # type: ignore[attr-defined]
+
+    @contextmanager
+    def recording(self) -> Iterator[dict[int, Any]]:
+        """Collect the content objects read inside the block."""
+        touched: dict[int, Any] = {}
+        self.touched = touched
+        try:
+            yield touched
+        finally:
+            self.touched = None
+
+
+class BuildState:
+    """One build's view of the manifest: decides what to skip and records what it wrote."""
+
+    def __init__(self, settings: Mapping[str, Any], *, delete_stale: bool) -> None:
+        self.settings = settings
+        self.output_path = str(settings["OUTPUT_PATH"])
+        self.delete_stale = delete_stale
+        name = hashlib.blake2b(
+            os.path.abspath(self.output_path).encode(), digest_size=8
+        ).hexdigest()
+        self.manifest_path = Path(settings["CACHE_PATH"]) / f"fastbuild-{name}.pickle"
+        self.previous = self._load()
+        self.current = Manifest()
+        self.kept: dict[str, tuple[int, int]] = {}  # previous outputs on disk at the start
+        self.tracker = Tracker()
+        self.rendered = 0
+        self.skipped = 0
+        self._build: bytes | None = None
+        self._values: ValueDigests | None = None
+        self._context: Mapping[str, Any] = {}
+        self._registry: dict[str, Any] | None = None
+        self._fields: dict[str, bytes] = {}
+        self._variables: dict[tuple[int, str], tuple[str, ...] | None] = {}
+        self._themes: dict[tuple[int, ...], bytes] = {}
+
+    def _load(self) -> Manifest:
+        try:
+            with self.manifest_path.open("rb") as handle:
+                found = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
+            return Manifest()
+        return found if isinstance(found, Manifest) else Manifest()
+
+    # -- the start and the end of a build -------------------------------------------
+
+    def clean_output(self, source_path: str) -> None:
+        """Delete what Pelican's DELETE_OUTPUT_DIRECTORY would, except last build's pages."""
+        output = os.path.realpath(self.output_path)
+        if os.path.commonpath([output]) == os.path.commonpath(
+            [output, os.path.realpath(source_path)]
+        ):
+            return  # Pelican never deletes an output folder that holds the sources
+        retention = tuple(self.settings.get("OUTPUT_RETENTION", ()))
+        if not self.previous.records:
+            clean_output_dir(self.output_path, retention)
+            return
+        if not os.path.isdir(self.output_path):
+            return
+        for folder, dirs, files in os.walk(self.output_path, topdown=True):
+            relative_dir = os.path.relpath(folder, self.output_path)
+            top = relative_dir == "."
+            if top:
+                dirs[:] = [d for d in dirs if d not in retention]
+                files = [f for f in files if f not in retention]
+            for name in files:
+                relative = name if top else f"{relative_dir}/{name}".replace(os.sep, "/")
+                path = os.path.join(folder, name)
+                found = _stat(path) if relative in self.previous.records else None
+                if found is None or os.path.islink(path):
+                    os.remove(path)
+                else:
+                    self.kept[relative] = found
+        self._remove_empty_dirs(retention)
+
+    def finish(self) -> None:
+        """Delete the previous outputs this build did not produce; save the manifest."""
+        if self.delete_stale:
+            for relative in self.previous.records.keys() - self.current.records.keys():
+                path = os.path.join(self.output_path, relative)
+                if relative in self.kept and _stat(path) == self.kept[relative]:
+                    os.remove(path)
+            self._remove_empty_dirs(tuple(self.settings.get("OUTPUT_RETENTION", ())))
+        self.current.build = self.build_digest()
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.manifest_path.with_name(f".{self.manifest_path.name}.tmp")
+        with temp.open("wb") as handle:
+            pickle.dump(self.current, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temp.replace(self.manifest_path)
+        logger.info("fastbuild: %d files rendered, %d unchanged", self.rendered, self.skipped)
+
+    def _remove_empty_dirs(self, retention: Iterable[str]) -> None:
+        keep = set(retention)
+        for folder, dirs, files in os.walk(self.output_path, topdown=False):
+            if folder == self.output_path or dirs or files:
+                continue
+            if os.path.relpath(folder, self.output_path).split(os.sep)[0] in keep:
+                continue
+            with suppress(OSError):
+                os.rmdir(folder)
+
+    # -- fingerprints ----------------------------------------------------------------
+
+    def bind(self, context: Mapping[str, Any]) -> None:
+        """Learn the global context at the first output (never walked as a whole value)."""
+        if self._values is None:
+            self._values = ValueDigests(opaque=[self.settings, context])
+            self._context = context
+
+    def values(self) -> ValueDigests:
+        """The value digester of this build."""
+        if self._values is None:
+            raise RuntimeError("fastbuild: BuildState.bind() was not called")
+        return self._values
+
+    def build_digest(self) -> bytes:
+        """Digest what every output depends on: code, libraries, settings."""
+        if self._build is None:
+            h = hashlib.blake2b(digest_size=DIGEST_SIZE)
+            h.update(code_digest())
+            plain = ValueDigests()
+            h.update(plain.digest(dict(self.settings)))
+            self._build = h.digest()
+            if self.previous.build != self._build:
+                self.previous = Manifest()
+        return self._build
+
+    def theme_digest(self, env: Environment) -> bytes:
+        """Digest every template the environment's loader can serve."""
+        loaders = _loader_ids(env.loader)
+        found = self._themes.get(loaders)
+        if found is None:
+            h = hashlib.blake2b(digest_size=DIGEST_SIZE)
+            if not _loader_digest(env.loader, h):
+                h.update(os.urandom(DIGEST_SIZE))
+            found = self._themes[loaders] = h.digest()
+        return found
+
+    def variables(self, template: Any) -> tuple[str, ...] | None:
+        """Names the template family can read from its context (None: any name)."""
+        env = template.environment
+        key = (id(env), str(template.name))
+        if key not in self._variables:
+            self._variables[key] = _template_variables(env, str(template.name))
+        return self._variables[key]
+
+    def registry(self) -> dict[str, Any]:
+        """Every content object of this build by its key."""
+        if self._registry is None:
+            found: dict[str, Any] = {}
+            for name in ("generated_content", "static_content"):
+                for content in dict(self._context.get(name) or {}).values():
+                    if isinstance(content, Content):
+                        found.setdefault(content_key(content), content)
+            self._registry = found
+        return self._registry
+
+    def field_digest(self, key: str) -> bytes:
+        """The digest of one content object's own state (b"" when it no longer exists)."""
+        found = self._fields.get(key)
+        if found is None:
+            content = self.registry().get(key)
+            if content is None:
+                found = _MISSING
+            else:
+                found = self.values().fields(content, _CONTENT_EXCLUDE)
+                raw = getattr(content, "_content", None)
+                if isinstance(raw, str) and raw:
+                    links = content._get_intrasite_link_regex()
+                    if links.search(raw):
+                        found = combine([found, content._update_content(raw, "").encode()])
+            self._fields[key] = found
+        return found
+
+    def signature(
+        self, template: Any, name: str, override: bool, local: Mapping[str, Any]
+    ) -> bytes:
+        """Digest a page's call and every variable its template can read."""
+        values = self.values()
+        h = hashlib.blake2b(digest_size=DIGEST_SIZE)
+        h.update(self.build_digest())
+        h.update(self.theme_digest(template.environment))
+        h.update(f"page\x00{name}\x00{template.name}\x00{override}".encode())
+        names = self.variables(template)
+        for var in sorted(local) if names is None else names:
+            h.update(b"\x00v" + var.encode())
+            h.update(values.digest(local[var]) if var in local else _MISSING)
+        return h.digest()
+
+    def fingerprint(self, signature: bytes, touched: Iterable[str]) -> bytes:
+        """Combine a page's signature with the field digests of the posts it read."""
+        return combine([signature, *(self.field_digest(key) for key in touched)])
+
+    def unchanged(self, relative: str, signature: bytes) -> Record | None:
+        """Return the previous record when the page need not be rendered again."""
+        record = self.previous.records.get(relative)
+        if record is None or self.kept.get(relative) != (record.size, record.mtime_ns):
+            return None
+        if self.fingerprint(signature, record.touched) != record.fingerprint:
+            return None
+        return record
+
+    def keep(self, relative: str, record: Record) -> None:
+        """Carry an unchanged output over to this build's manifest."""
+        self.current.records[relative] = record
+        self.skipped += 1
+
+    def record(self, relative: str, path: str, signature: bytes, touched: Iterable[str]) -> None:
+        """Remember a freshly written output."""
+        keys = tuple(sorted(set(touched)))
+        found = _stat(path)
+        if found is not None:
+            fingerprint = self.fingerprint(signature, keys)
+            self.current.records[relative] = Record(fingerprint, keys, *found)
+        self.rendered += 1
+
+
+def _loader_ids(loader: Any) -> tuple[int, ...]:
+    if isinstance(loader, ChoiceLoader):
+        return (id(loader), *(i for inner in loader.loaders for i in _loader_ids(inner)))
+    if isinstance(loader, PrefixLoader):
+        return (id(loader), *(i for inner in loader.mapping.values() for i in _loader_ids(inner)))
+    return (id(loader),)
+
+
+def _passes_context(env: Environment) -> bool:
+    functions = [*env.filters.values(), *env.tests.values(), *env.globals.values()]
+    return any(getattr(f, "jinja_pass_arg", None) is _PassArg.context for f in functions)
+
+
+def _template_variables(env: Environment, name: str) -> tuple[str, ...] | None:
+    """Undeclared variables of a template and of every template it references."""
+    if _passes_context(env):
+        return None
+    seen: set[str] = set()
+    names: set[str] = set()
+    queue = [name]
+    while queue:
+        current = queue.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+        except Exception:
+            return None
+        tree = env.parse(source)
+        names |= meta.find_undeclared_variables(tree)
+        for referenced in meta.find_referenced_templates(tree):
+            if referenced is None:
+                return None  # a template name computed at render time
+            queue.append(referenced)
+    return tuple(sorted(names))
+
+
+class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
+    """Pelican's Writer, skipping outputs whose fingerprint did not change."""
+
+    state: BuildState  # set on the per-build subclass
+
+    def _relative(self, path: str) -> str:
+        return os.path.relpath(path, self.output_path).replace(os.sep, "/")
+
+    def _claim(self, filename: str, override: bool) -> bool:
+        """Do `_open_w`'s bookkeeping without opening; False if the write would be dropped."""
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" a second time (was previously overwritten)'
+                )
+            return False
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{filename}" as Pelican has already written to it '
+                "previously (set `override=True` if intended)"
+            )
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return True
+
+    def write_file(
+        self,
+        name: str,
+        template: Any,
+        context: dict[str, Any],
+        relative_urls: bool = False,
+        paginated: dict[str, Any] | None = None,
+        template_name: str | None = None,
+        override_output: bool = False,
+        url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Render the template and write the file, unless the file is up to date."""
+        if not name:
+            return
+        self.state.bind(context)
+        self.state.tracker.install(template.environment)
+
+        def local_context(name: str, extra: dict[str, Any]) -> dict[str, Any]:
+            local = context.copy()
+            local["localsiteurl"] = local.get("localsiteurl", None)
+            if relative_urls:
+                relative_url = path_to_url(get_relative_path(name))
+                local["SITEURL"] = relative_url
+                local["localsiteurl"] = relative_url
+            local["output_file"] = name
+            local.update(extra)
+            return local
+
+        if paginated is None:
+            paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
+        if paginated and template_name in self.settings["PAGINATED_TEMPLATES"]:
+            per_page = (
+                self.settings["PAGINATED_TEMPLATES"][template_name]
+                or self.settings["DEFAULT_PAGINATION"]
+            )
+            paginators = {
+                key: Paginator(name, url, val, self.settings, per_page)
+                for key, val in paginated.items()
+            }
+            for page_num in range(next(iter(paginators.values())).num_pages):
+                paginated_kwargs = kwargs.copy()
+                for key, paginator in paginators.items():
+                    previous_page = paginator.page(page_num) if page_num > 0 else None
+                    page = paginator.page(page_num + 1)
+                    next_page = (
+                        paginator.page(page_num + 2) if page_num + 1 < paginator.num_pages else None
+                    )
+                    paginated_kwargs.update(
+                        {
+                            f"{key}_paginator": paginator,
+                            f"{key}_page": page,
+                            f"{key}_previous_page": previous_page,
+                            f"{key}_next_page": next_page,
+                        }
+                    )
+                local = local_context(page.save_as, paginated_kwargs)
+                self._write(template, context, local, page.save_as, override_output)
+        else:
+            local = local_context(name, kwargs)
+            self._write(template, context, local, name, override_output)
+
+    def _write(
+        self,
+        template: Any,
+        context: dict[str, Any],
+        local: dict[str, Any],
+        name: str,
+        override: bool,
+    ) -> None:
+        state = self.state
+        # Contents resolve their links against this while rendering (Pelican does the same).
+        if local["localsiteurl"]:
+            context["localsiteurl"] = local["localsiteurl"]
+        path = sanitised_join(self.output_path, name)
+        relative = self._relative(path)
+        signature = state.signature(template, name, override, local)
+        record = state.unchanged(relative, signature)
+        if record is not None:
+            if self._claim(path, override):
+                state.keep(relative, record)
+            signals.content_written.send(path, context=local)
+            return
+        with state.tracker.recording() as touched:
+            output = template.render(local)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        dropped = path in self._overridden_files and not override
+        with self._open_w(path, "utf-8", override=override) as handle:
+            handle.write(output)
+        logger.info('Writing "%s"', path)
+        if not dropped:
+            state.record(relative, path, signature, (content_key(o) for o in touched.values()))
+        signals.content_written.send(path, context=local)
+
+    def write_feed(
+        self,
+        elements: list[Any],
+        context: dict[str, Any],
+        path: str | None = None,
+        url: str | None = None,
+        feed_type: str = "atom",
+        override_output: bool = False,
+        feed_title: str | None = None,
+    ) -> Any:
+        """Write a feed, unless the file is up to date with its items."""
+        if not path:
+            return super().write_feed(
+                elements, context, path, url, feed_type, override_output, feed_title
+            )
+        state = self.state
+        state.bind(context)
+        complete_path = sanitised_join(self.output_path, path)
+        relative = self._relative(complete_path)
+        items = list(elements[: self.settings["FEED_MAX_ITEMS"]])
+        values = state.values()
+        h = hashlib.blake2b(digest_size=DIGEST_SIZE)
+        h.update(state.build_digest())
+        h.update(f"feed\x00{path}\x00{url}\x00{feed_type}\x00{override_output}".encode())
+        h.update(values.digest(feed_title))
+        for key in ("SITEURL", "FEED_DOMAIN", "SITENAME", "SITESUBTITLE"):
+            h.update(values.digest(context.get(key, _MISSING)))
+        h.update(values.digest(items))
+        signature = h.digest()
+        keys = [content_key(item) for item in items]
+        record = state.unchanged(relative, signature)
+        if record is not None:
+            if self._claim(complete_path, override_output):
+                state.keep(relative, record)
+            return None
+        dropped = complete_path in self._overridden_files and not override_output
+        feed = super().write_feed(
+            elements, context, path, url, feed_type, override_output, feed_title
+        )
+        if not dropped:
+            state.record(relative, complete_path, signature, keys)
+        return feed
