@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import filecmp
 import json
+import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import MakeSite, post
+import pytest
+
+from tests.conftest import REPO, MakeSite, post
 from tools.build import build_site
 
 POSTS = {
@@ -83,6 +87,94 @@ def test_incremental_build_equals_clean_build(make_site: MakeSite, tmp_path: Pat
     assert index.search(SearchRequest(q="heron")).total == 1
     assert index.search(SearchRequest(q="osprey", exact=True)).total == 0
     assert index.doc_count == 4
+
+
+PROFILE = "Name: {name}\nRole: {role}\nTeam: storage\nEmail: {slug}@example.com\n\nBio of {name}.\n"
+TEAM = "Name: Storage\nChampion: ana-lopez\nContact: storage@example.com\n\nWe keep the data.\n"
+FEATURED = "featured:\n  - post: {slug}\n    blurb: Read this one.\n    from: 2026-03-01\n"
+
+
+def rendered_counts(records: list[logging.LogRecord]) -> tuple[int, int]:
+    """(rendered, unchanged) from the incremental writer's summary line."""
+    found = [r.getMessage() for r in records if r.name == "plugins.fastbuild.writer"]
+    numbers = [int(word) for word in found[-1].replace(",", "").split() if word.isdigit()]
+    return numbers[0], numbers[1]
+
+
+def assert_like_clean_build(root: Path, clean: Path) -> None:
+    """Build a copy of root's content from scratch and compare the whole output tree."""
+    clean.mkdir()
+    shutil.copytree(root / "content", clean / "content")
+    shutil.copy(root / "pelicanconf.py", clean / "pelicanconf.py")
+    assert not build_site(clean).errors
+    assert_same_tree(root / "output" / "site", clean / "output" / "site")
+
+
+def test_incremental_writer_equals_clean_build_after_every_kind_of_change(
+    make_site: MakeSite, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO / "themes" / "intranet", theme)
+    files = {
+        **{
+            f"content/posts/2026/p{n}.md": post(
+                f"Post number {n}",
+                date=f"2026-03-{n + 1:02d} 09:30",
+                authors="ana-lopez" if n % 2 else "bo-chen",
+                tags="postgres, migrations" if n % 3 else "kubernetes",
+                body=f"Body {n} links to [{{filename}}/posts/2026/p{(n + 1) % 8}.md](x).",
+            )
+            for n in range(8)
+        },
+        "content/authors/ana-lopez.md": PROFILE.format(
+            name="Ana Lopez", role="Engineer", slug="ana-lopez"
+        ),
+        "content/authors/bo-chen.md": PROFILE.format(name="Bo Chen", role="SRE", slug="bo-chen"),
+        "content/teams/storage.md": TEAM,
+        "content/featured.yml": FEATURED.format(slug="post-number-1"),
+    }
+    root = make_site(
+        files,
+        THEME=str(theme),
+        FEATURED_NOW="2026-03-20",
+        PEOPLE_NOW="2026-03-20",
+        DEFAULT_PAGINATION=3,
+    )
+    content = root / "content"
+    caplog.set_level(logging.INFO, logger="plugins.fastbuild.writer")
+    assert not build_site(root).errors
+    total = rendered_counts(caplog.records)[0]
+
+    assert not build_site(root).errors
+    assert rendered_counts(caplog.records) == (0, total)  # nothing changed, nothing rendered
+
+    def step(name: str, change: Callable[[], None]) -> tuple[int, int]:
+        change()
+        caplog.clear()
+        assert not build_site(root).errors, name
+        counts = rendered_counts(caplog.records)
+        assert_like_clean_build(root, tmp_path / f"clean-{name}")
+        return counts
+
+    def rewrite(relative: str, old: str, new: str) -> Callable[[], None]:
+        path = content / relative
+        return lambda: edit(path, path.read_text(encoding="utf-8").replace(old, new))
+
+    rendered, _ = step("body", rewrite("posts/2026/p5.md", "Body 5", "Body five, longer"))
+    assert 0 < rendered < total - 10  # its page, and the lists, feeds and posts showing it
+    step("title", rewrite("posts/2026/p2.md", "Post number 2", "A renamed second post"))
+    step("tags", rewrite("posts/2026/p4.md", "Tags: postgres, migrations", "Tags: kubernetes"))
+    step("add", lambda: edit(content / "posts/2026/p9.md", post("Ninth", date="2026-03-15")))
+    step("delete", (content / "posts/2026/p3.md").unlink)
+    step("profile", rewrite("authors/bo-chen.md", "Role: SRE", "Role: Staff SRE"))
+    step("featured", rewrite("featured.yml", "number-1", "number-6"))
+    step("team", rewrite("teams/storage.md", "We keep the data.", "We keep all the data."))
+
+    template = theme / "templates" / "partials" / "post_meta.html"
+    rendered, _ = step(
+        "template", lambda: edit(template, template.read_text().replace("min read", "minutes"))
+    )
+    assert rendered >= total // 2
 
 
 def test_pagination_links_a_window_of_pages(make_site: MakeSite) -> None:

@@ -1,10 +1,16 @@
-"""Build speed: Markdown on every core, and (see writer.py) skipping unchanged pages.
+"""Build speed: Markdown on every core, and skipping pages whose inputs did not change.
 
 Markdown: Pelican's MarkdownReader is replaced (`readers_init`) by one that reuses its
 Markdown instances; when a build has many posts to convert, a fork pool started at
 `article_generator_init` converts them ahead of Pelican's reading loop and is closed at
 `article_generator_pretaxonomy`. Workers return plain data; metadata processing, content
 objects and every signal stay in the building process. The output is byte-identical.
+
+Incremental writing (writer.py, which documents what a page's fingerprint covers): at
+`initialized` the plugin takes over DELETE_OUTPUT_DIRECTORY (only the last build's pages
+survive the start of a build), `get_writer` hands Pelican a Writer that skips pages and
+feeds whose fingerprint did not change, and at `finalized` the outputs the build no
+longer produces are deleted and the manifest is saved.
 
 Settings:
     FASTBUILD_PROCESSES: worker processes for Markdown (default 0: one per core; 1: none).
@@ -14,6 +20,10 @@ Settings:
         (default True); see plugins/fastbuild/writer.py for what counts as an input.
     MARKDOWN, FORMATTED_FIELDS, ARTICLE_PATHS, ARTICLE_EXCLUDES (Pelican's): read as
         Pelican's own reader does.
+    OUTPUT_PATH, CACHE_PATH, OUTPUT_RETENTION, DELETE_OUTPUT_DIRECTORY,
+        PAGINATED_TEMPLATES, DEFAULT_PAGINATION, FEED_MAX_ITEMS, and SITEURL, FEED_DOMAIN,
+        SITENAME, SITESUBTITLE for feeds (Pelican's): read as Pelican's writer does; the
+        manifest of the last build's outputs lives in CACHE_PATH.
 
 Template variables: none.
 """
