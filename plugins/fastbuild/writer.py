@@ -49,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, meta
+from jinja2.filters import FILTERS as DEFAULT_FILTERS
+from jinja2.tests import TESTS as DEFAULT_TESTS
 from jinja2.utils import _PassArg
 from pelican.contents import Content
 from pelican.paginator import Paginator
@@ -386,8 +388,14 @@ def _loader_ids(loader: Any) -> tuple[int, ...]:
 
 
 def _passes_context(env: Environment) -> bool:
+    """Whether a filter, test or global outside Jinja's own receives the whole context."""
     functions = [*env.filters.values(), *env.tests.values(), *env.globals.values()]
-    return any(getattr(f, "jinja_pass_arg", None) is _PassArg.context for f in functions)
+    # Jinja's map/select/selectattr/... take the context only to look up filters and tests.
+    builtin = {id(f) for f in (*DEFAULT_FILTERS.values(), *DEFAULT_TESTS.values())}
+    return any(
+        getattr(f, "jinja_pass_arg", None) is _PassArg.context and id(f) not in builtin
+        for f in functions
+    )
 
 
 def _template_variables(env: Environment, name: str) -> tuple[str, ...] | None:
