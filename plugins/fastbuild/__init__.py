@@ -39,6 +39,7 @@ from pelican.readers import MarkdownReader
 from plugins.fastbuild.markdown_pool import Prefetch
 from plugins.fastbuild.reader import FastMarkdownReader
 from plugins.fastbuild.settings import FastbuildSettings
+from plugins.fastbuild.taxonomy import index_taxonomies, linear_period_archives
 from plugins.fastbuild.writer import BuildState, IncrementalWriter
 
 STATE_ATTRIBUTE = "fastbuild_state"
@@ -49,6 +50,13 @@ def use_fast_markdown(readers: Any) -> None:
     for extension in MarkdownReader.file_extensions:
         if readers.reader_classes.get(extension) is MarkdownReader:
             readers.reader_classes[extension] = FastMarkdownReader
+
+
+def speed_up_articles_generator(generator: Any) -> None:
+    """Start the Markdown pool and make the period archives linear-time."""
+    # An instance attribute: only this build's generator is affected.
+    generator._build_period_archives = linear_period_archives(generator._build_period_archives)
+    start_markdown_pool(generator)
 
 
 def start_markdown_pool(generator: Any) -> None:
@@ -92,6 +100,31 @@ def stop_markdown_pool(generator: Any) -> None:
         reader.prefetch = None
 
 
+def freeze_urls(generators: list[Any]) -> None:
+    """Compute each post's and page's URL once; Pelican formats it on every access.
+
+    `override_url` is Pelican's own attribute for a URL given in metadata; setting it to
+    the URL Pelican computes changes no output. Runs after every other plugin's
+    `all_generators_finalized` handler (fastbuild is last in PLUGINS), when slugs,
+    dates and categories are final.
+    """
+    for generator in generators:
+        for name in (
+            "articles",
+            "translations",
+            "hidden_articles",
+            "hidden_translations",
+            "drafts",
+            "drafts_translations",
+            "pages",
+            "hidden_pages",
+            "draft_pages",
+        ):
+            for content in getattr(generator, name, ()):
+                if not hasattr(content, "override_url"):
+                    content.override_url = content.url
+
+
 def start_incremental_build(pelican: Any) -> None:
     """Load the last build's manifest and take over cleaning the output folder."""
     if not FastbuildSettings.from_settings(pelican.settings).incremental:
@@ -123,7 +156,9 @@ def finish_incremental_build(pelican: Any) -> None:
 def register() -> None:
     """Connect the reader replacement, the pool's start and stop, and the writer."""
     signals.readers_init.connect(use_fast_markdown)
-    signals.article_generator_init.connect(start_markdown_pool)
+    signals.article_generator_init.connect(speed_up_articles_generator)
+    signals.article_generator_finalized.connect(index_taxonomies)
+    signals.all_generators_finalized.connect(freeze_urls)
     # article_generator_pretaxonomy: sent right after the reading loop ends.
     signals.article_generator_pretaxonomy.connect(stop_markdown_pool)
     signals.initialized.connect(start_incremental_build)

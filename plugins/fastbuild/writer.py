@@ -195,6 +195,8 @@ class BuildState:
         self._context: Mapping[str, Any] = {}
         self._registry: dict[str, Any] | None = None
         self._fields: dict[str, bytes] = {}
+        self._shared: dict[tuple[str, int], tuple[Any, bytes]] = {}
+        self.folders: set[str] = set()
         self._variables: dict[tuple[int, str], tuple[str, ...] | None] = {}
         self._themes: dict[tuple[int, ...], bytes] = {}
 
@@ -346,9 +348,18 @@ class BuildState:
         h.update(self.theme_digest(template.environment))
         h.update(f"page\x00{name}\x00{template.name}\x00{override}".encode())
         names = self.variables(template)
+        shared = self._shared
         for var in sorted(local) if names is None else names:
             h.update(b"\x00v" + var.encode())
-            h.update(values.digest(local[var]) if var in local else _MISSING)
+            value = local.get(var, _MISSING)
+            if value is _MISSING:
+                h.update(_MISSING)
+                continue
+            # Values shared by every page (the global context's) are digested once.
+            found = shared.get((var, id(value)))
+            if found is None:
+                found = shared[(var, id(value))] = (value, values.digest(value))
+            h.update(found[1])
         return h.digest()
 
     def fingerprint(self, signature: bytes, touched: Iterable[str]) -> bytes:
@@ -534,7 +545,10 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
             return
         with state.tracker.recording() as touched:
             output = template.render(local)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        if folder not in state.folders:
+            os.makedirs(folder, exist_ok=True)
+            state.folders.add(folder)
         dropped = path in self._overridden_files and not override
         with self._open_w(path, "utf-8", override=override) as handle:
             handle.write(output)
