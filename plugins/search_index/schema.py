@@ -10,7 +10,9 @@ from __future__ import annotations
 from whoosh import fields
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 
-SCHEMA_VERSION = 1
+from plugins.search_index.fastformat import FastPositions
+
+SCHEMA_VERSION = 2  # 2: stemmed text fields index through FastPositions
 
 # Field names, shared by the writer (documents → fields) and the query side.
 PATH = "path"  # unique key: the post's source path relative to the content folder
@@ -39,6 +41,13 @@ FILTER_FIELDS = {"tag": TAGS, "author": AUTHORS, "team": TEAM, "series": SERIES}
 SEPARATOR = ","
 
 
+def _stemmed_text(stem: object, **options: object) -> fields.TEXT:
+    """A TEXT field on the default stemming analyzer, indexed through FastPositions."""
+    field = fields.TEXT(analyzer=stem, **options)
+    field.format = FastPositions(field_boost=field.format.field_boost)
+    return field
+
+
 def build_schema() -> fields.Schema:
     """Return a new Whoosh schema for posts."""
     stem = StemmingAnalyzer()
@@ -46,10 +55,10 @@ def build_schema() -> fields.Schema:
         **{
             PATH: fields.ID(unique=True, stored=True),
             URL: fields.STORED(),
-            TITLE: fields.TEXT(analyzer=stem, stored=True),
-            SUMMARY: fields.TEXT(analyzer=stem, stored=True),
-            BODY: fields.TEXT(analyzer=stem),
-            HEADINGS: fields.TEXT(analyzer=stem),
+            TITLE: _stemmed_text(stem, stored=True),
+            SUMMARY: _stemmed_text(stem, stored=True),
+            BODY: _stemmed_text(stem),
+            HEADINGS: _stemmed_text(stem),
             TAGS: fields.KEYWORD(commas=True, lowercase=True, scorable=True, stored=True),
             AUTHORS: fields.KEYWORD(commas=True, lowercase=True, stored=True),
             AUTHOR_NAMES: fields.STORED(),
