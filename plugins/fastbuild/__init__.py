@@ -39,7 +39,7 @@ from pelican.readers import MarkdownReader
 from plugins.fastbuild.markdown_pool import Prefetch
 from plugins.fastbuild.reader import FastMarkdownReader
 from plugins.fastbuild.settings import FastbuildSettings
-from plugins.fastbuild.taxonomy import index_taxonomies, linear_period_archives
+from plugins.fastbuild.taxonomy import linear_period_archives, linear_taxonomy_pages
 from plugins.fastbuild.writer import BuildState, IncrementalWriter
 
 STATE_ATTRIBUTE = "fastbuild_state"
@@ -53,9 +53,10 @@ def use_fast_markdown(readers: Any) -> None:
 
 
 def speed_up_articles_generator(generator: Any) -> None:
-    """Start the Markdown pool and make the period archives linear-time."""
-    # An instance attribute: only this build's generator is affected.
+    """Start the Markdown pool; make period archives and taxonomy pages linear-time."""
+    # Instance attributes: only this build's generator is affected.
     generator._build_period_archives = linear_period_archives(generator._build_period_archives)
+    linear_taxonomy_pages(generator)
     start_markdown_pool(generator)
 
 
@@ -157,7 +158,6 @@ def register() -> None:
     """Connect the reader replacement, the pool's start and stop, and the writer."""
     signals.readers_init.connect(use_fast_markdown)
     signals.article_generator_init.connect(speed_up_articles_generator)
-    signals.article_generator_finalized.connect(index_taxonomies)
     signals.all_generators_finalized.connect(freeze_urls)
     # article_generator_pretaxonomy: sent right after the reading loop ends.
     signals.article_generator_pretaxonomy.connect(stop_markdown_pool)

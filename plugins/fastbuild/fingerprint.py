@@ -55,26 +55,37 @@ class ValueDigests:
         self._stack: set[int] = set()
         self._cycles = 0
         self._nonce = os.urandom(DIGEST_SIZE)
+        self._dataclass_fields: dict[type, tuple[str, ...]] = {}
+        # Exact types encoded without walking the isinstance chain.
+        self._exact: dict[type, Callable[[list[bytes], Any], None]] = {
+            str: self._str,
+            int: self._number,
+            float: self._number,
+            bool: self._number,
+            type(None): self._number,
+            list: self._sequence,
+            tuple: self._sequence,
+            dict: self._mapping,
+        }
 
     def digest(self, value: Any) -> bytes:
         """Return the digest of `value` (content objects by reference)."""
-        h = hashlib.blake2b(digest_size=DIGEST_SIZE)
-        self._feed(h, value)
-        return h.digest()
+        out: list[bytes] = []
+        self._feed(out, value)
+        return hashlib.blake2b(b"".join(out), digest_size=DIGEST_SIZE).digest()
 
     def fields(self, obj: Any, exclude: frozenset[str]) -> bytes:
         """Return the digest of an object's own attributes, except `exclude`."""
-        h = hashlib.blake2b(digest_size=DIGEST_SIZE)
-        h.update(type(obj).__qualname__.encode())
+        out = [type(obj).__qualname__.encode()]
         attributes = vars(obj)
         for name in sorted(attributes):
             if name not in exclude:
-                h.update(b"\x00k" + name.encode())
-                self._feed(h, attributes[name])
-        return h.digest()
+                out.append(b"\x00k" + name.encode())
+                self._feed(out, attributes[name])
+        return hashlib.blake2b(b"".join(out), digest_size=DIGEST_SIZE).digest()
 
-    def _sub(self, value: Any, encode: Callable[[Any, Any], None]) -> bytes:
-        """Digest a compound value on its own hasher, memoized unless it closed a cycle."""
+    def _sub(self, value: Any, encode: Callable[[list[bytes], Any], None]) -> bytes:
+        """Digest a compound value on its own, memoized unless it closed a cycle."""
         key = id(value)
         found = self._memo.get(key)
         if found is not None:
@@ -85,106 +96,137 @@ class ValueDigests:
         cycles = self._cycles
         self._stack.add(key)
         try:
-            h = hashlib.blake2b(digest_size=DIGEST_SIZE)
-            encode(h, value)
-            result = h.digest()
+            out: list[bytes] = []
+            encode(out, value)
+            result = hashlib.blake2b(b"".join(out), digest_size=DIGEST_SIZE).digest()
         finally:
             self._stack.discard(key)
         if self._cycles == cycles:
             self._memo[key] = (value, result)
         return result
 
-    def _feed(self, h: Any, value: Any) -> None:
+    def _str(self, out: list[bytes], value: str) -> None:
+        data = value.encode("utf-8", "surrogatepass")
+        out.append(b"\x02%d:" % len(data))
+        out.append(data)
+
+    def _number(self, out: list[bytes], value: Any) -> None:
+        out.append(b"\x03" + repr(value).encode())
+
+    def _sequence(self, out: list[bytes], value: Any) -> None:
+        if id(value) in self._opaque:
+            out.append(b"\x05" + self._opaque[id(value)])
+            return
+        out.append(b"\x07" + type(value).__qualname__.encode() + b"%d" % len(value))
+        if len(value) >= _MEMO_MIN_LEN:
+            out.append(self._sub(value, self._encode_items))
+        else:
+            self._encode_items(out, value)
+
+    def _mapping(self, out: list[bytes], value: Any) -> None:
+        if id(value) in self._opaque:
+            out.append(b"\x05" + self._opaque[id(value)])
+            return
+        out.append(b"\x08" + type(value).__qualname__.encode() + b"%d" % len(value))
+        if len(value) >= _MEMO_MIN_LEN:
+            out.append(self._sub(value, self._encode_mapping))
+        else:
+            self._encode_mapping(out, value)
+
+    def _feed(self, out: list[bytes], value: Any) -> None:
+        exact = self._exact.get(type(value))
+        if exact is not None:
+            exact(out, value)
+            return
         kind = type(value)
-        if value is None or kind is bool:
-            h.update(b"\x01" + repr(value).encode())
-        elif kind is str:
-            data = value.encode("utf-8", "surrogatepass")
-            h.update(b"\x02%d:" % len(data))
-            h.update(data)
-        elif kind is int or kind is float:
-            h.update(b"\x03" + repr(value).encode())
-        elif isinstance(value, Content):
-            h.update(b"\x04" + content_key(value).encode("utf-8", "surrogatepass") + b"\x00")
+        if isinstance(value, Content):
+            out.append(b"\x04" + content_key(value).encode("utf-8", "surrogatepass") + b"\x00")
         elif id(value) in self._opaque:
-            h.update(b"\x05" + self._opaque[id(value)])
+            out.append(b"\x05" + self._opaque[id(value)])
         elif isinstance(value, str):  # Markup and other str subclasses
-            h.update(b"\x06" + kind.__qualname__.encode())
-            self._feed(h, str(value))
+            out.append(b"\x06" + kind.__qualname__.encode())
+            self._str(out, str(value))
         elif isinstance(value, list | tuple):
-            h.update(b"\x07" + kind.__qualname__.encode() + b"%d" % len(value))
-            if len(value) >= _MEMO_MIN_LEN:
-                h.update(self._sub(value, self._encode_items))
-            else:
-                self._encode_items(h, value)
+            self._sequence(out, value)
         elif isinstance(value, Mapping):
-            h.update(b"\x08" + kind.__qualname__.encode() + b"%d" % len(value))
-            h.update(self._sub(value, self._encode_mapping))
+            self._mapping(out, value)
         elif isinstance(value, set | frozenset):
-            h.update(b"\x09%d" % len(value))
-            h.update(self._sub(value, self._encode_set))
+            out.append(b"\x09%d" % len(value))
+            out.append(self._sub(value, self._encode_set))
         elif isinstance(value, datetime.datetime | datetime.date | datetime.time):
             tz = getattr(value, "tzinfo", None)
-            h.update(b"\x0a" + kind.__qualname__.encode() + value.isoformat().encode())
-            h.update(b"@" + str(getattr(tz, "key", tz)).encode())
+            out.append(b"\x0a" + kind.__qualname__.encode() + value.isoformat().encode())
+            out.append(b"@" + str(getattr(tz, "key", tz)).encode())
         elif isinstance(value, URLWrapper):
             # name and slug decide everything a URLWrapper shows (its URLs come from the
             # settings); its __dict__ changes shape when as_dict() has been called.
-            h.update(b"\x0b" + kind.__qualname__.encode())
-            self._feed(h, value.name)
-            self._feed(h, value.slug)
+            out.append(b"\x0b" + kind.__qualname__.encode())
+            self._feed(out, value.name)
+            self._feed(out, value.slug)
+        elif isinstance(value, int | float):  # int and float subclasses
+            out.append(b"\x03" + kind.__qualname__.encode() + repr(value).encode())
         elif isinstance(value, bytes | bytearray):
-            h.update(b"\x0c%d:" % len(value) + bytes(value))
+            out.append(b"\x0c%d:" % len(value) + bytes(value))
         elif isinstance(value, enum.Enum):
-            h.update(b"\x0d" + kind.__qualname__.encode())
-            self._feed(h, value.value)
+            out.append(b"\x0d" + kind.__qualname__.encode())
+            self._feed(out, value.value)
         elif isinstance(value, PurePath):
-            h.update(b"\x0e" + str(value).encode("utf-8", "surrogatepass"))
+            out.append(b"\x0e" + str(value).encode("utf-8", "surrogatepass"))
         elif isinstance(value, datetime.timedelta | datetime.tzinfo | re.Pattern):
-            h.update(b"\x0f" + repr(value).encode())
+            out.append(b"\x0f" + repr(value).encode())
         elif isinstance(value, functools.partial):
-            h.update(b"\x15")
-            self._feed(h, (value.func, value.args, value.keywords))
+            out.append(b"\x15")
+            self._feed(out, (value.func, value.args, value.keywords))
         elif callable(value) and hasattr(value, "__qualname__") and not hasattr(value, "__self__"):
             # functions and classes: their code is covered by the code digest
-            h.update(b"\x10" + f"{getattr(value, '__module__', '')}.{value.__qualname__}".encode())
+            name = f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+            out.append(b"\x10" + name.encode())
         elif dataclasses.is_dataclass(value):
-            h.update(b"\x11" + kind.__qualname__.encode())
-            h.update(self._sub(value, self._encode_dataclass))
+            out.append(b"\x11" + kind.__qualname__.encode())
+            out.append(self._sub(value, self._encode_dataclass))
         elif hasattr(value, "__dict__") and not hasattr(value, "__self__"):
-            h.update(b"\x12" + kind.__qualname__.encode())
-            h.update(self._sub(value, self._encode_object))
+            out.append(b"\x12" + kind.__qualname__.encode())
+            out.append(self._sub(value, self._encode_object))
         else:
             text = repr(value)
             if _ADDRESS.search(text):
-                h.update(b"\x13" + self._nonce)  # unknown: never equal to a past build
+                out.append(b"\x13" + self._nonce)  # unknown: never equal to a past build
             else:
-                h.update(b"\x14" + kind.__qualname__.encode() + text.encode())
+                out.append(b"\x14" + kind.__qualname__.encode() + text.encode())
 
-    def _encode_items(self, h: Any, value: Any) -> None:
+    def _encode_items(self, out: list[bytes], value: Any) -> None:
+        feed = self._feed
         for item in value:
-            self._feed(h, item)
+            feed(out, item)
 
-    def _encode_mapping(self, h: Any, value: Any) -> None:
+    def _encode_mapping(self, out: list[bytes], value: Any) -> None:
+        if all(type(k) is str for k in value):
+            for key in sorted(value):
+                self._str(out, key)
+                self._feed(out, value[key])
+            return
         items = [(self.digest(k), v) for k, v in value.items()]
         for key, item in sorted(items, key=lambda pair: pair[0]):
-            h.update(key)
-            self._feed(h, item)
+            out.append(key)
+            self._feed(out, item)
 
-    def _encode_set(self, h: Any, value: Any) -> None:
-        for item in sorted(self.digest(v) for v in value):
-            h.update(item)
+    def _encode_set(self, out: list[bytes], value: Any) -> None:
+        out.extend(sorted(self.digest(v) for v in value))
 
-    def _encode_dataclass(self, h: Any, value: Any) -> None:
-        for spec in dataclasses.fields(value):
-            h.update(b"\x00f" + spec.name.encode())
-            self._feed(h, getattr(value, spec.name))
+    def _encode_dataclass(self, out: list[bytes], value: Any) -> None:
+        names = self._dataclass_fields.get(type(value))
+        if names is None:
+            names = tuple(spec.name for spec in dataclasses.fields(value))
+            self._dataclass_fields[type(value)] = names
+        for name in names:
+            out.append(b"\x00f" + name.encode())
+            self._feed(out, getattr(value, name))
 
-    def _encode_object(self, h: Any, value: Any) -> None:
+    def _encode_object(self, out: list[bytes], value: Any) -> None:
         attributes = vars(value)
         for name in sorted(attributes):
-            h.update(b"\x00a" + name.encode())
-            self._feed(h, attributes[name])
+            out.append(b"\x00a" + name.encode())
+            self._feed(out, attributes[name])
 
 
 def combine(parts: Iterable[bytes]) -> bytes:
