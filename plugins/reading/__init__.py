@@ -22,7 +22,7 @@ from typing import Any
 from pelican import signals
 
 from plugins._shared.problems import SettingsError
-from plugins.reading.aids import count_words, neighbours, reading_minutes, table_of_contents
+from plugins.reading.aids import neighbours, reading_facts, reading_minutes
 
 
 def _positive_int(settings: Mapping[str, Any], key: str, default: int) -> int:
@@ -38,8 +38,9 @@ def annotate(contents: Iterable[Any], settings: Mapping[str, Any]) -> None:
     toc_min = _positive_int(settings, "READING_TOC_MIN_HEADINGS", 3)
     for content in contents:
         html = content._content or ""
-        content.reading_time = reading_minutes(count_words(html), per_minute)
-        content.toc = table_of_contents(html)
+        words, toc = reading_facts(html)
+        content.reading_time = reading_minutes(words, per_minute)
+        content.toc = toc
         content.show_toc = len(content.toc) >= toc_min
 
 

@@ -24,8 +24,16 @@ class TocEntry:
 
 def count_words(html: str) -> int:
     """Count the words a reader reads in `html`, code included."""
-    text = LexborHTMLParser(html).text(separator=" ") if html else ""
-    return len(WORD.findall(text))
+    return reading_facts(html)[0]
+
+
+def reading_facts(html: str, levels: Sequence[int] = (2, 3, 4)) -> tuple[int, list[TocEntry]]:
+    """Return (word count, table of contents) of `html`, parsing it once."""
+    if not html:
+        return 0, []
+    tree = LexborHTMLParser(html)
+    words = len(WORD.findall(tree.text(separator=" ")))
+    return words, _entries(tree, levels)
 
 
 def reading_minutes(words: int, words_per_minute: int) -> int:
@@ -37,9 +45,13 @@ def table_of_contents(html: str, levels: Sequence[int] = (2, 3, 4)) -> list[TocE
     """List the headings of `html` that have an id, in document order."""
     if not html:
         return []
+    return _entries(LexborHTMLParser(html), levels)
+
+
+def _entries(tree: LexborHTMLParser, levels: Sequence[int]) -> list[TocEntry]:
     selector = ", ".join(f"h{level}[id]" for level in levels)
     entries = []
-    for node in LexborHTMLParser(html).css(selector):
+    for node in tree.css(selector):
         anchor = node.attributes.get("id") or ""
         title = node.text(strip=True)
         if anchor and title:

@@ -20,7 +20,8 @@ Settings:
     SEARCH_INDEX_PROCS: processes for a full rebuild (default 0: up to 2, one per core).
     SEARCH_RELATED_POSTS: related posts listed on each post (default 3; 0 turns them off).
     OUTPUT_PATH, PATH, SITENAME, SITEURL, RELATIVE_URLS (Pelican's): where things go, the
-        authors folder (PATH/authors) and the OpenSearch description.
+        authors folder (PATH/authors) and the OpenSearch description; CACHE_PATH keeps
+        the last related-posts lists (reused while no title, tag, series or date changes).
 
 Template variables:
     article.related_posts: list of Article, most related first (posts only).
@@ -38,6 +39,8 @@ from pelican import signals
 from pelican.generators import Generator, PelicanTemplateNotFound
 
 from plugins._shared.background import ForkJob
+from plugins._shared.diskmemo import DiskMemo, digest_of, source_digest
+from plugins.search_index import related as related_module
 from plugins.search_index.config import SearchIndexSettings
 from plugins.search_index.documents import source_of
 from plugins.search_index.opensearch import OPENSEARCH_FILE, render_opensearch
@@ -48,13 +51,24 @@ from plugins.search_index.writer import IndexReport, update_index
 logger = logging.getLogger(__name__)
 
 SHELL_FILE = "search.html"
+RELATED_CACHE = "related-posts.pickle"  # in CACHE_PATH
 
 
 def add_related_posts(generator: Any) -> None:
     """Give every published post its `related_posts` (drafts and hidden posts get none)."""
     count = SearchIndexSettings.from_settings(generator.settings).related_count
     by_key = {str(a.source_path): a for a in generator.articles}
-    inputs = [
+    inputs = related_inputs(by_key)
+    memo = DiskMemo(Path(generator.settings["CACHE_PATH"]) / RELATED_CACHE)
+    for key, related in related_posts_memoized(inputs, count, memo).items():
+        by_key[key].related_posts = [by_key[k] for k in related]
+    for article in [*generator.drafts, *generator.hidden_articles]:
+        article.related_posts = []
+
+
+def related_inputs(by_key: dict[str, Any]) -> list[RelatedInput]:
+    """What relatedness looks at, for each published post."""
+    return [
         RelatedInput(
             key=key,
             title=str(a.title),
@@ -64,10 +78,21 @@ def add_related_posts(generator: Any) -> None:
         )
         for key, a in by_key.items()
     ]
-    for key, related in related_posts(inputs, count).items():
-        by_key[key].related_posts = [by_key[k] for k in related]
-    for article in [*generator.drafts, *generator.hidden_articles]:
-        article.related_posts = []
+
+
+def related_posts_memoized(
+    inputs: list[RelatedInput], count: int, memo: DiskMemo
+) -> dict[str, list[str]]:
+    """`related_posts`, reused from the last build when no title, tag or date changed."""
+    # Editing a post's body changes none of the inputs: the lists are the same as before.
+    key = digest_of(source_digest(related_module.__file__), str(count), repr(inputs))
+    found = memo.get(key)
+    if found is None:
+        found = related_posts(inputs, count)
+        memo.put(key, found)
+        memo.save()
+    result: dict[str, list[str]] = found
+    return result
 
 
 def index_posts(articles: list[Any], authors_dir: Path, config: SearchIndexSettings) -> IndexReport:
