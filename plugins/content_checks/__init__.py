@@ -16,6 +16,10 @@ Settings:
         CATEGORIES_URL, ARCHIVES_URL, SLUG_REGEX_SUBSTITUTIONS, STATIC_PATHS (Pelican's):
         the addresses that site-relative links (/posts/2026/x/) are checked against.
     SANITIZE_* (plugins.sanitize): the allow-list raw HTML is compared with.
+    CACHE_CONTENT, CACHE_PATH (Pelican's): with content caching on, what depends on one
+        file only is remembered (CACHE_PATH/content-checks.pickle) for files whose bytes,
+        the settings above and the checks' code did not change; links are still checked
+        against the whole current site.
 
 Template variables: none.
 """
@@ -24,14 +28,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
 from pelican import signals
 
+from plugins._shared import metadata as metadata_module
+from plugins._shared.diskmemo import DiskMemo, digest_of, source_digest
 from plugins._shared.problems import log_problem
 from plugins.content_checks.rules import ChecksSettings
 from plugins.content_checks.site import SiteSettings, check_site, read_site
+from plugins.sanitize import policy as policy_module
+
+MEMO_FILE = "content-checks.pickle"
+VERSION_SETTINGS = frozenset(
+    {
+        "ARTICLE_PATHS", "ARTICLE_EXCLUDES", "PAGE_PATHS", "PAGE_EXCLUDES", "IGNORE_FILES",
+        "SLUG_REGEX_SUBSTITUTIONS", "STATIC_PATHS", "PATH",
+    }
+)  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +57,37 @@ def settings_from(settings: Mapping[str, Any]) -> ChecksSettings:
     return ChecksSettings.from_settings(settings)
 
 
+def checks_version(settings: Mapping[str, Any]) -> str:
+    """Name everything the checks depend on besides the files: settings and code."""
+    keys = sorted(
+        key
+        for key in settings
+        if key.startswith(("CONTENT_CHECKS_", "SANITIZE_"))
+        or key in VERSION_SETTINGS
+        or key.endswith(("_URL", "_SAVE_AS"))
+    )
+    code = [*sorted(Path(__file__).parent.glob("*.py")), Path(metadata_module.__file__)]
+    code.append(Path(policy_module.__file__))
+    return digest_of(
+        source_digest(*code),
+        importlib_metadata.version("pelican"),
+        repr([(key, settings[key]) for key in keys]),
+    ).hex()
+
+
 def check_content(generator: Any) -> None:
     """Log a problem for every content file Pelican would drop, misread or render badly."""
-    site = read_site(Path(generator.path), generator.settings)
-    for problem in check_site(site, SiteSettings.from_settings(generator.settings)):
+    settings = generator.settings
+    site = read_site(Path(generator.path), settings)
+    memo = None
+    if settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH"):
+        memo = DiskMemo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
+    found = check_site(
+        site, SiteSettings.from_settings(settings), memo=memo, version=checks_version(settings)
+    )
+    if memo is not None:
+        memo.save()
+    for problem in found:
         log_problem(logger, problem)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from pelican.utils import get_date, slugify
 
+from plugins._shared.diskmemo import DiskMemo, digest_of
 from plugins._shared.metadata import Header, read_header, split_list
 from plugins._shared.problems import Problem, Severity
 from plugins.content_checks.body import check_alt_text, check_headings, check_raw_html
@@ -144,10 +145,18 @@ def read_site(content_dir: Path, settings: Mapping[str, Any]) -> SiteContent:
 @dataclass(slots=True)
 class _Entry:
     source: Source
-    text: str
     header: Header
+    text: str | None = None  # decoded on first use (a memoized entry may never need it)
+    facts: _Facts | None = None
+    key: bytes = b""  # its memo key: its path, kind and bytes, and the checks' version
     slug: str | None = None
     url: str | None = None
+
+    def body(self) -> str:
+        """The decoded text (the entry exists only for files that decode)."""
+        if self.text is None:
+            self.text = self.source.data.decode("utf-8")
+        return self.text
 
 
 @dataclass(slots=True)
@@ -189,43 +198,76 @@ def _normal_url(url: str) -> str:
     return url
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What one post or page adds to the site index (depends on its text and the settings)."""
+
+    slug: str | None = None
+    url: str | None = None
+    listed: bool = False  # not a draft: its address, tags and authors exist on the site
+    tags: tuple[str, ...] = ()
+    tag_slugs: tuple[str, ...] = ()
+    author_slugs: tuple[str, ...] = ()
+    series: str = ""
+    category: str = ""
+
+
+def _entry_facts(kind: str, header: Header, settings: SiteSettings) -> _Facts:
+    subs = settings.slug_substitutions
+    slug_field, title = header.get("slug"), header.get("title")
+    slug = None
+    if slug_field and slug_field.value:
+        slug = slug_field.value
+    elif title and title.value:
+        slug = slugify(title.value, regex_subs=subs)
+    if slug is None:
+        return _Facts()
+    status = header.get("status")
+    if status is not None and status.value.lower() == "draft":
+        return _Facts(slug=slug)
+    url = _format_url(settings.urls[kind], slug, _entry_date(header))
+    if kind != "post":
+        return _Facts(slug, None if url is None else _normal_url(url), True)
+    tags = tuple(split_list(found.value)) if (found := header.get("tags")) else ()
+    named = header.get("authors") or header.get("author")
+    authors = split_list(named.value if named else "")
+    series, category = header.get("series"), header.get("category")
+    return _Facts(
+        slug=slug,
+        url=None if url is None else _normal_url(url),
+        listed=True,
+        tags=tags,
+        tag_slugs=tuple(slugify(tag, regex_subs=subs) for tag in tags),
+        author_slugs=tuple(slugify(author, regex_subs=subs) for author in authors),
+        series=series.value if series and series.value else "",
+        category=category.value if category and category.value else "",
+    )
+
+
 def _index_site(entries: list[_Entry], content: SiteContent, settings: SiteSettings) -> _Index:
     index = _Index(files=content.files)
     subs = settings.slug_substitutions
     categories = set()
     for entry in entries:
-        header = entry.header
         if entry.source.kind == "profile":
             continue
-        slug_field, title = header.get("slug"), header.get("title")
-        if slug_field and slug_field.value:
-            entry.slug = slug_field.value
-        elif title and title.value:
-            entry.slug = slugify(title.value, regex_subs=subs)
-        if entry.slug is None:
+        facts = entry.facts
+        if facts is None:
+            facts = entry.facts = _entry_facts(entry.source.kind, entry.header, settings)
+        entry.slug = facts.slug
+        if not facts.listed:
             continue
-        status = header.get("status")
-        if status is not None and status.value.lower() == "draft":
-            continue
-        pattern = settings.urls[entry.source.kind]
-        url = _format_url(pattern, entry.slug, _entry_date(header))
-        if url is not None:
-            entry.url = _normal_url(url)
-            index.urls.add(entry.url)
-        if entry.source.kind == "post":
-            tags = header.get("tags")
-            for tag in split_list(tags.value if tags else ""):
-                index.tags[tag] += 1
-                index.tag_slugs.add(slugify(tag, regex_subs=subs))
-            named = header.get("authors") or header.get("author")
-            for author in split_list(named.value if named else ""):
-                index.author_slugs.add(slugify(author, regex_subs=subs))
-            series = header.get("series")
-            if series and series.value:
-                index.series[series.value] += 1
-            category = header.get("category")
-            if category and category.value:
-                categories.add(category.value)
+        if facts.url is not None:
+            entry.url = facts.url
+            index.urls.add(facts.url)
+        for tag in facts.tags:
+            index.tags[tag] += 1
+        index.tag_slugs.update(facts.tag_slugs)
+        index.author_slugs.update(facts.author_slugs)
+        if facts.series:
+            index.series[facts.series] += 1
+        if facts.category:
+            categories.add(facts.category)
     # Pelican writes a page for every author a post names; profiles add the rest.
     index.author_slugs.update(
         PurePosixPath(name).stem for name in content.files if name.startswith("authors/")
@@ -243,6 +285,13 @@ def _index_site(entries: list[_Entry], content: SiteContent, settings: SiteSetti
     )
     index.urls = {_normal_url(u) for u in index.urls}
     return index
+
+
+def _index_digest(index: _Index) -> bytes:
+    return digest_of(
+        *sorted(index.files), "\0urls", *sorted(index.urls), "\0tags", *sorted(index.tag_slugs),
+        "\0authors", *sorted(index.author_slugs),
+    )  # fmt: skip
 
 
 def _duplicates(entries: list[_Entry]) -> list[Problem]:
@@ -437,8 +486,17 @@ def check_site(
     content: SiteContent,
     settings: SiteSettings,
     only: frozenset[PurePosixPath] | None = None,
+    *,
+    memo: DiskMemo | None = None,
+    version: str = "",
 ) -> list[Problem]:
-    """Check every source (or only the paths in `only`) against the rules and the whole site."""
+    """Check every source (or only the paths in `only`) against the rules and the whole site.
+
+    With a `memo`, what depends on one file only (its header, what it adds to the site
+    index, and its own problems given the same site index) is reused for files whose
+    bytes did not change; `version` must name everything else the checks depend on (the
+    settings and the checks' code).
+    """
     authors = frozenset(
         PurePosixPath(name).stem
         for name in content.files
@@ -452,18 +510,43 @@ def check_site(
     problems: list[Problem] = []
     entries: list[_Entry] = []
     for source in content.sources:
+        key = b""
+        if memo is not None:
+            key = digest_of(version, str(source.path), source.kind, source.data)
+            cached = memo.get(key)
+            if cached is not None:
+                decode_problems, header, facts = cached
+                problems += decode_problems
+                if header is not None:
+                    entries.append(_Entry(source, header, facts=facts, key=key))
+                continue
         text, decode_problems = decode(source.path, source.data)
         problems += decode_problems
-        if text is not None:
-            entries.append(_Entry(source, text, read_header(text)))
+        entry = _Entry(source, read_header(text), text, key=key) if text is not None else None
+        if entry is not None:
+            entries.append(entry)
+        if memo is not None and entry is None:
+            memo.put(key, (decode_problems, None, None))
     index = _index_site(entries, content, settings)
+    if memo is not None:
+        for entry in entries:
+            memo.put(entry.key, ([], entry.header, entry.facts))
+    index_key = _index_digest(index) if memo is not None else b""
     problems += _duplicates(entries)
     problems += _similar(entries, index)
     for entry in entries:
         path = entry.source.path
         if only is not None and path not in only:
             continue
-        problems += _check_entry(entry, index, rules, settings, content)
+        if memo is None:
+            problems += _check_entry(entry, index, rules, settings, content)
+            continue
+        checks_key = digest_of(entry.key, index_key)
+        found = memo.get(checks_key)
+        if found is None:
+            found = _check_entry(entry, index, rules, settings, content)
+            memo.put(checks_key, found)
+        problems += found
     if only is not None:
         problems = [p for p in problems if p.path in only]
     return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.code, p.message))
@@ -479,14 +562,14 @@ def _check_entry(
     path, kind = entry.source.path, entry.source.kind
     problems: list[Problem] = []
     if kind == "post":
-        problems += check_post(path, entry.text, rules)
+        problems += check_post(path, entry.body(), rules)
     elif kind == "page":
-        problems += check_page(path, entry.text, rules)
+        problems += check_page(path, entry.body(), rules)
     if kind == "profile":
         problems += check_placeholders(path, entry.header)
     else:
         problems += _file_name(entry)
-    all_lines = scan_lines(entry.text)
+    all_lines = scan_lines(entry.body())
     body: list[Line] = [line for line in all_lines if line.number >= entry.header.body_line]
     problems += check_secrets(path, all_lines)
     links = find_links(body)

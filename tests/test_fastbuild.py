@@ -1,0 +1,164 @@
+"""Build speed changes nothing: the fast paths produce the same bytes as Pelican's own."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.formats import Positions
+
+from plugins._shared.background import BackgroundError, ForkJob
+from plugins._shared.problems import BlogError
+from plugins.fastbuild.fingerprint import ValueDigests
+from plugins.fastbuild.taxonomy import DatesOf
+from plugins.search_index.fastformat import FastPositions
+from tests.conftest import MakeSite, post
+from tests.test_incremental_build import assert_same_tree
+from tools.build import build_site
+
+BODY = """\
+## Setting up
+
+Some *emphasis*, a [link]({filename}/posts/2026/p1.md), `code` and a footnote.[^1]
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+```python
+def f(x):
+    return x * 2
+```
+
+### Details
+
+Term
+:   Definition, and an abbreviation: HTML.
+
+*[HTML]: Hyper Text Markup Language
+
+[^1]: The note.
+"""
+
+
+def site_files(count: int) -> dict[str, str]:
+    return {
+        f"content/posts/2026/p{n}.md": post(
+            f"Post {n}",
+            date=f"2026-03-{n % 28 + 1:02d} 09:{n % 60:02d}",
+            tags="postgres, migrations" if n % 2 else "kubernetes",
+            body=BODY.replace("Some", f"Post {n} has some"),
+            extra=f"Summary: A *summary* of {n}, linking [home]({{filename}}/posts/2026/p0.md).",
+        )
+        for n in range(count)
+    }
+
+
+def test_fastbuild_changes_no_output_byte(make_site: MakeSite, tmp_path: Path) -> None:
+    root = make_site(site_files(12), FASTBUILD_PARALLEL_MIN_FILES=1, FASTBUILD_PROCESSES=2)
+    plain = tmp_path / "plain"
+    shutil.copytree(root / "content", plain / "content")
+    conf = (root / "pelicanconf.py").read_text(encoding="utf-8")
+    conf += '\nPLUGINS = [p for p in PLUGINS if p != "plugins.fastbuild"]\n'
+    (plain / "pelicanconf.py").write_text(conf, encoding="utf-8")
+
+    fast, stock = build_site(root), build_site(plain)
+    assert not fast.errors and fast.problems == stock.problems
+    assert fast.files_written == stock.files_written
+    assert_same_tree(root / "output" / "site", plain / "output" / "site")
+
+
+def test_problems_are_the_same_when_checks_are_remembered(make_site: MakeSite) -> None:
+    files = {
+        "content/posts/2026/a.md": post(
+            "A", body="# Big heading\n\n[b]({filename}/posts/2026/b.md)"
+        ),
+    }
+    root = make_site(files)
+    first = build_site(root).problems
+    assert {p.code for p in first} == {"heading-h1", "broken-link"}
+    assert build_site(root).problems == first  # from CACHE_PATH/content-checks.pickle
+    (root / "content/posts/2026/b.md").write_text(post("B"), encoding="utf-8")
+    # The post did not change, but the site did: its link now resolves.
+    assert {p.code for p in build_site(root).problems} == {"heading-h1"}
+
+
+TEXTS = [
+    "",
+    "the the cat",
+    "A b c the Ünïcode ÉCOLE straße İstanbul 3.141 big-time under_score a*b",
+    "*** .. x.y.z running runs ran; indexing, indexes: indexed!",
+    "Postgres replication lag: we measured 12.5 ms at p99 (and fixed it).",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_fast_positions_match_whoosh(text: str) -> None:
+    analyzer = StemmingAnalyzer()
+    for boost in (1.0, 2.5):
+        expected = list(Positions(field_boost=boost).word_values(text, analyzer, mode="index"))
+        found = list(FastPositions(field_boost=boost).word_values(text, analyzer, mode="index"))
+        assert found == expected
+    other = StandardAnalyzer()  # not the default stemmer: Whoosh's own path
+    assert list(FastPositions().word_values(text, other)) == list(
+        Positions().word_values(text, other)
+    )
+
+
+def test_dates_of_keeps_the_order_of_dates_and_drops_duplicates() -> None:
+    a, b, c, d = (object() for _ in range(4))
+    dates = [c, a, d, b]
+    assert DatesOf(dates)([b, a, b, c]) == [c, a, b]
+    assert DatesOf(dates)([]) == []
+
+
+def _fails(message: str) -> None:
+    logging.getLogger("plugins.test").warning("child says %s", message)
+    raise BlogError(message)
+
+
+def _returns(value: int) -> int:
+    logging.getLogger("plugins.test").warning("computed %d", value)
+    return value * 2
+
+
+class Unpicklable(Exception):
+    def __init__(self) -> None:
+        super().__init__("no")
+        self.handle = lambda: None
+
+
+def _raises_unpicklable() -> None:
+    raise Unpicklable
+
+
+def test_fork_job_returns_raises_and_replays_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="plugins.test")
+    assert ForkJob(_returns, 21).result() == 42
+    with pytest.raises(BlogError, match="index is locked"):
+        ForkJob(_fails, "index is locked").result()
+    assert [r.getMessage() for r in caplog.records] == [
+        "computed 21",
+        "child says index is locked",
+    ]
+    with pytest.raises(BackgroundError, match="Unpicklable"):
+        ForkJob(_raises_unpicklable).result()
+
+
+def test_value_digests_follow_values_not_identity() -> None:
+    digests = ValueDigests()
+    one = {"b": [1, 2.0, "x"], "a": {"nested": (None, True)}}
+    same = {"a": {"nested": (None, True)}, "b": [1, 2.0, "x"]}
+    assert digests.digest(one) == ValueDigests().digest(same)
+    assert digests.digest([1]) != digests.digest([1.0])
+    assert digests.digest(["ab", "c"]) != digests.digest(["a", "bc"])
+    assert digests.digest({"k": "1"}) != digests.digest({"k": 1})
+
+    class Opaque:
+        __slots__ = ()
+
+    # An object only describable by its address never matches another build.
+    assert ValueDigests().digest(Opaque()) != ValueDigests().digest(Opaque())
