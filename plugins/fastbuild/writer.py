@@ -84,6 +84,8 @@ class Manifest:
 
     build: bytes = b""
     records: dict[str, Record] = field(default_factory=dict)
+    # (theme digest, template name) -> the variables the template family can read
+    variables: dict[tuple[bytes, str], tuple[str, ...] | None] = field(default_factory=dict)
 
 
 def _stat(path: str) -> tuple[int, int] | None:
@@ -307,7 +309,14 @@ class BuildState:
         env = template.environment
         key = (id(env), str(template.name))
         if key not in self._variables:
-            self._variables[key] = _template_variables(env, str(template.name))
+            # Parsing a template family is costly: reuse last build's answer for the
+            # same template files.
+            lasting = (self.theme_digest(env), str(template.name))
+            if lasting in self.previous.variables:
+                found = self.previous.variables[lasting]
+            else:
+                found = _template_variables(env, str(template.name))
+            self._variables[key] = self.current.variables[lasting] = found
         return self._variables[key]
 
     def registry(self) -> dict[str, Any]:
