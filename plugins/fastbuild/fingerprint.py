@@ -35,6 +35,8 @@ DIGEST_SIZE = 16
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # Containers shorter than this are encoded inline rather than memoized.
 _MEMO_MIN_LEN = 8
+# Dataclasses with at most this many fields are encoded inline rather than memoized.
+_INLINE_FIELDS = 6
 
 Encoder = Callable[[Any], bytes]
 
@@ -183,7 +185,14 @@ class ValueDigests:
             out.append(b"\x10" + name.encode())
         elif dataclasses.is_dataclass(value):
             out.append(b"\x11" + kind.__qualname__.encode())
-            out.append(self._sub(value, self._encode_dataclass))
+            if len(self._field_names(value)) > _INLINE_FIELDS or id(value) in self._stack:
+                out.append(self._sub(value, self._encode_dataclass))
+            else:  # small value objects (a TOC entry, a file history): cheaper inline
+                self._stack.add(id(value))
+                try:
+                    self._encode_dataclass(out, value)
+                finally:
+                    self._stack.discard(id(value))
         elif hasattr(value, "__dict__") and not hasattr(value, "__self__"):
             out.append(b"\x12" + kind.__qualname__.encode())
             out.append(self._sub(value, self._encode_object))
@@ -213,12 +222,15 @@ class ValueDigests:
     def _encode_set(self, out: list[bytes], value: Any) -> None:
         out.extend(sorted(self.digest(v) for v in value))
 
-    def _encode_dataclass(self, out: list[bytes], value: Any) -> None:
+    def _field_names(self, value: Any) -> tuple[str, ...]:
         names = self._dataclass_fields.get(type(value))
         if names is None:
             names = tuple(spec.name for spec in dataclasses.fields(value))
             self._dataclass_fields[type(value)] = names
-        for name in names:
+        return names
+
+    def _encode_dataclass(self, out: list[bytes], value: Any) -> None:
+        for name in self._field_names(value):
             out.append(b"\x00f" + name.encode())
             self._feed(out, getattr(value, name))
 

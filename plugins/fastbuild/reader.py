@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, MarkdownReader
+from pelican import readers
 
 from plugins.fastbuild.markdown_pool import MarkdownConverter, Prefetch
 
@@ -13,8 +13,11 @@ from plugins.fastbuild.markdown_pool import MarkdownConverter, Prefetch
 logger = logging.getLogger("pelican.readers")
 
 
-class FastMarkdownReader(MarkdownReader):  # type: ignore[misc]  # Pelican is untyped
+class MarkdownReader(readers.MarkdownReader):  # type: ignore[misc]  # Pelican is untyped
     """Pelican's MarkdownReader with the same output, converted faster.
+
+    The class keeps Pelican's name: Pelican derives each post's `reader` metadata
+    ("markdown") from the reader's class name.
 
     `prefetch` (set by the plugin before the posts are read) holds documents converted
     by worker processes; anything it does not have is converted here, with instances
@@ -54,7 +57,7 @@ class FastMarkdownReader(MarkdownReader):  # type: ignore[misc]  # Pelican is un
             name = key.lower()
             if name in formatted_fields:
                 output[name] = self.process_metadata(name, formatted[key])
-            elif not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
+            elif not readers.DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
                 if len(value) > 1:
                     logger.warning(
                         "Duplicate definition of `%s` for %s. Using first one.",
@@ -67,3 +70,6 @@ class FastMarkdownReader(MarkdownReader):  # type: ignore[misc]  # Pelican is un
             else:
                 output[name] = self.process_metadata(name, value[0])
         return output
+
+
+FastMarkdownReader = MarkdownReader

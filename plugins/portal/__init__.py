@@ -34,6 +34,7 @@ from plugins.portal.feeds import (
     FeedInfo,
     PortalItem,
     absolute,
+    article_teams,
     dump_feed,
     embed_fragment,
     group_by_team,
@@ -148,8 +149,23 @@ class PortalGenerator(Generator):  # type: ignore[misc]
             if profile.team and _safe_slug(profile.team):
                 teams.setdefault(profile.team, profile.team)
         articles = sorted(self.context.get("articles", []), key=lambda a: a.date, reverse=True)
-        items = [item_from_article(a, config.site_url, profiles, teams) for a in articles]
+        shown = latest_per_scope(articles, profiles, max(config.feed_items, config.embed_items))
+        items = [item_from_article(a, config.site_url, profiles, teams) for a in shown]
         write_outputs(Path(self.output_path), portal_files(config, items, teams))
+
+
+def latest_per_scope(articles: list[Any], profiles: Mapping[str, Any], count: int) -> list[Any]:
+    """The newest-first posts any feed or fragment can show: the first `count` of all
+    posts and of each team's posts, in their original order (the others are never shown,
+    so they are not converted)."""
+    keep = set(range(min(count, len(articles))))
+    per_team: dict[str, int] = {}
+    for number, article in enumerate(articles):
+        for team in article_teams(article, profiles):
+            if per_team.get(team, 0) < count:
+                per_team[team] = per_team.get(team, 0) + 1
+                keep.add(number)
+    return [article for number, article in enumerate(articles) if number in keep]
 
 
 def _safe_slug(team: str) -> bool:

@@ -196,6 +196,16 @@ def html_to_text(html: str) -> str:
     return " ".join((LexborHTMLParser(html).text(separator=" ") or "").split())
 
 
+def article_teams(article: ArticleLike, profiles: Mapping[str, Any]) -> list[str]:
+    """The teams of the post's authors (from their profiles), in author order."""
+    teams: list[str] = []
+    for author in article.authors:
+        profile = profiles.get(author.slug)
+        if profile is not None and profile.team and profile.team not in teams:
+            teams.append(profile.team)
+    return teams
+
+
 def item_from_article(
     article: ArticleLike,
     site_url: str,
@@ -207,13 +217,11 @@ def item_from_article(
     `profiles` maps author slugs to objects with `name` and `team`.
     """
     authors = []
-    teams: list[str] = []
     for author in article.authors:
         profile = profiles.get(author.slug)
         name = profile.name if profile is not None else str(author.name)
         authors.append(PortalAuthor(name, absolute(site_url, author.url)))
-        if profile is not None and profile.team and profile.team not in teams:
-            teams.append(profile.team)
+    teams = article_teams(article, profiles)
     summary = getattr(article, "summary", "") or ""
     modified = getattr(article, "modified", None)
     return PortalItem(

@@ -3,10 +3,14 @@
 Runs after all content is read (`article_generator_finalized`, `page_generator_finalized`),
 so it sees the sanitized HTML whatever order plugins were connected in.
 
+Word counts and tables of contents are remembered between builds by the HTML they come
+from (plugins._shared.diskmemo, CACHE_PATH/reading-aids-*.pickle) when content caching is on.
+
 Settings:
     READING_WORDS_PER_MINUTE: reading speed for the reading time (default 230).
     READING_TOC_MIN_HEADINGS: headings needed before a post shows its table of contents
         (default 3).
+    CACHE_CONTENT, CACHE_PATH (Pelican's): whether and where the memo is kept.
 
 Template variables (attributes on each post and page):
     reading_time: minutes, at least 1.
@@ -17,12 +21,17 @@ Template variables (attributes on each post and page):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
 
+from plugins._shared.diskmemo import DiskMemo, digest_of, source_digest
 from plugins._shared.problems import SettingsError
+from plugins.reading import aids as aids_module
 from plugins.reading.aids import neighbours, reading_facts, reading_minutes
+
+MEMO_FILE = "reading-aids-{kind}.pickle"
 
 
 def _positive_int(settings: Mapping[str, Any], key: str, default: int) -> int:
@@ -32,16 +41,34 @@ def _positive_int(settings: Mapping[str, Any], key: str, default: int) -> int:
     return value
 
 
-def annotate(contents: Iterable[Any], settings: Mapping[str, Any]) -> None:
+def annotate(contents: Iterable[Any], settings: Mapping[str, Any], kind: str = "posts") -> None:
     """Set reading_time, toc and show_toc on every content object."""
     per_minute = _positive_int(settings, "READING_WORDS_PER_MINUTE", 230)
     toc_min = _positive_int(settings, "READING_TOC_MIN_HEADINGS", 3)
+    memo = None
+    if settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH"):
+        memo = DiskMemo(Path(settings["CACHE_PATH"]) / MEMO_FILE.format(kind=kind))
+    version = source_digest(aids_module.__file__)
     for content in contents:
         html = content._content or ""
-        words, toc = reading_facts(html)
+        words, toc = remembered_facts(html, memo, version)
         content.reading_time = reading_minutes(words, per_minute)
         content.toc = toc
         content.show_toc = len(content.toc) >= toc_min
+    if memo is not None:
+        memo.save()
+
+
+def remembered_facts(html: str, memo: DiskMemo | None, version: str) -> tuple[int, list[Any]]:
+    """`reading_facts`, from the memo when this HTML was seen before."""
+    if memo is None:
+        return reading_facts(html)
+    key = digest_of(version, html)
+    found = memo.get(key)
+    if found is None:
+        found = reading_facts(html)
+        memo.put(key, found)
+    return found[0], list(found[1])
 
 
 def add_post_aids(generator: Any) -> None:
@@ -58,7 +85,9 @@ def add_post_aids(generator: Any) -> None:
 def add_page_aids(generator: Any) -> None:
     """Annotate pages with reading time and table of contents."""
     annotate(
-        [*generator.pages, *generator.hidden_pages, *generator.draft_pages], generator.settings
+        [*generator.pages, *generator.hidden_pages, *generator.draft_pages],
+        generator.settings,
+        "pages",
     )
 
 

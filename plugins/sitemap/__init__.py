@@ -49,8 +49,7 @@ class SitemapGenerator(Generator):  # type: ignore[misc]
                 lastmods[content.url] = changed
         signals.content_written.disconnect(self.add_written)
         output = Path(self.output_path)
-        pages = [Path(p) for p in self.written]
-        entries = collect_entries(output, self.settings.get("SITEURL", ""), lastmods, pages)
+        entries = collect_entries(output, self.settings.get("SITEURL", ""), lastmods, self.written)
         (output / "sitemap.xml").write_text(render_sitemap(entries), encoding="utf-8")
 
 

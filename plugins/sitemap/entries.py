@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,19 +33,20 @@ def collect_entries(
     output_dir: Path,
     site_url: str,
     lastmods: Mapping[str, datetime],
-    pages: Iterable[Path] | None = None,
+    pages: Iterable[str | Path] | None = None,
 ) -> list[SitemapEntry]:
     """List every public HTML page under `output_dir` (or in `pages`), sorted by path."""
     base = site_url.rstrip("/")
+    root = os.path.abspath(output_dir).rstrip("/") + "/"  # noqa: PTH100 - as Pelican spells it
+    if pages is None:
+        pages = output_dir.rglob("*.html")
+    relative = {str(p)[len(root) :] for p in pages if str(p).endswith(".html")}
     entries = []
-    found = (
-        output_dir.rglob("*.html") if pages is None else {p for p in pages if p.suffix == ".html"}
-    )
-    for path in sorted(found):
-        relative = PurePosixPath(path.relative_to(output_dir).as_posix())
-        if relative.parts[0] in EXCLUDED_TOP or relative.as_posix() in EXCLUDED_FILES:
+    # Sorted by path components, as Path objects sort.
+    for parts in sorted(name.split("/") for name in relative):
+        if parts[0] in EXCLUDED_TOP or "/".join(parts) in EXCLUDED_FILES:
             continue
-        url = page_url(relative)
+        url = page_url(PurePosixPath(*parts))
         entries.append(SitemapEntry(loc=f"{base}/{url}", lastmod=lastmods.get(url)))
     return entries
 
