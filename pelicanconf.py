@@ -110,6 +110,9 @@ JINJA_ENVIRONMENT = {
 }
 
 PLUGINS = [
+    # First: its Markdown pool starts before content_checks reads every file at
+    # article_generator_init, so the two overlap.
+    "plugins.fastbuild",
     "plugins.content_checks",
     "plugins.sanitize",
     "plugins.reading",
@@ -119,7 +122,6 @@ PLUGINS = [
     "plugins.git_metadata",
     "plugins.people",
     "plugins.search_index",
-    "plugins.fastbuild",
 ]
 
 # plugins.sanitize: the allow-list applied to every post and page body and summary.

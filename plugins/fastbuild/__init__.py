@@ -34,6 +34,8 @@ import os
 from typing import Any
 
 from pelican import signals
+from pelican.contents import Content, Static
+from pelican.generators import Generator
 from pelican.readers import MarkdownReader
 
 from plugins.fastbuild.markdown_pool import Prefetch
@@ -101,29 +103,33 @@ def stop_markdown_pool(generator: Any) -> None:
         reader.prefetch = None
 
 
-def freeze_urls(generators: list[Any]) -> None:
+class UrlFreezer(Generator):  # type: ignore[misc]  # Pelican is untyped
     """Compute each post's and page's URL once; Pelican formats it on every access.
 
     `override_url` is Pelican's own attribute for a URL given in metadata; setting it to
-    the URL Pelican computes changes no output. Runs after every other plugin's
-    `all_generators_finalized` handler (fastbuild is last in PLUGINS), when slugs,
-    dates and categories are final.
+    the URL Pelican computes changes no output. Pelican calls
+    `refresh_metadata_intersite_links` on every generator after all of them built their
+    context and after `all_generators_finalized`, right before writing: slugs, dates and
+    categories are final by then, whatever order plugins run in.
     """
-    for generator in generators:
-        for name in (
-            "articles",
-            "translations",
-            "hidden_articles",
-            "hidden_translations",
-            "drafts",
-            "drafts_translations",
-            "pages",
-            "hidden_pages",
-            "draft_pages",
-        ):
-            for content in getattr(generator, name, ()):
-                if not hasattr(content, "override_url"):
-                    content.override_url = content.url
+
+    def generate_context(self) -> None:
+        """Nothing to add."""
+
+    def refresh_metadata_intersite_links(self) -> None:
+        """Freeze the URL of every post and page (any status) in the context."""
+        for content in dict(self.context.get("generated_content") or {}).values():
+            if (
+                isinstance(content, Content)
+                and not isinstance(content, Static)
+                and not hasattr(content, "override_url")
+            ):
+                content.override_url = content.url
+
+
+def url_freezer(pelican: Any) -> type[UrlFreezer]:
+    """Hand Pelican the URL freezer."""
+    return UrlFreezer
 
 
 def start_incremental_build(pelican: Any) -> None:
@@ -158,7 +164,7 @@ def register() -> None:
     """Connect the reader replacement, the pool's start and stop, and the writer."""
     signals.readers_init.connect(use_fast_markdown)
     signals.article_generator_init.connect(speed_up_articles_generator)
-    signals.all_generators_finalized.connect(freeze_urls)
+    signals.get_generators.connect(url_freezer)
     # article_generator_pretaxonomy: sent right after the reading loop ends.
     signals.article_generator_pretaxonomy.connect(stop_markdown_pool)
     signals.initialized.connect(start_incremental_build)
