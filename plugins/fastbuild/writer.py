@@ -201,6 +201,7 @@ class BuildState:
         self.folders: set[str] = set()
         self._variables: dict[tuple[int, str], tuple[str, ...] | None] = {}
         self._themes: dict[tuple[int, ...], bytes] = {}
+        self._parsed: dict[int, dict[str, Any]] = {}
 
     def _load(self) -> Manifest:
         try:
@@ -315,7 +316,8 @@ class BuildState:
             if lasting in self.previous.variables:
                 found = self.previous.variables[lasting]
             else:
-                found = _template_variables(env, str(template.name))
+                parsed = self._parsed.setdefault(id(env), {})
+                found = _template_variables(env, str(template.name), parsed)
             self._variables[key] = self.current.variables[lasting] = found
         return self._variables[key]
 
@@ -418,10 +420,18 @@ def _passes_context(env: Environment) -> bool:
     )
 
 
-def _template_variables(env: Environment, name: str) -> tuple[str, ...] | None:
-    """Undeclared variables of a template and of every template it references."""
+def _template_variables(
+    env: Environment,
+    name: str,
+    parsed: dict[str, tuple[frozenset[str], tuple[str | None, ...]] | None] | None = None,
+) -> tuple[str, ...] | None:
+    """Undeclared variables of a template and of every template it references.
+
+    `parsed` memoizes each file's own names and references (one parse per file).
+    """
     if _passes_context(env):
         return None
+    parsed = {} if parsed is None else parsed
     seen: set[str] = set()
     names: set[str] = set()
     queue = [name]
@@ -430,13 +440,22 @@ def _template_variables(env: Environment, name: str) -> tuple[str, ...] | None:
         if current in seen:
             continue
         seen.add(current)
-        try:
-            source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
-        except Exception:
+        if current not in parsed:
+            try:
+                source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+            except Exception:
+                parsed[current] = None
+            else:
+                tree = env.parse(source)
+                parsed[current] = (
+                    frozenset(meta.find_undeclared_variables(tree)),
+                    tuple(meta.find_referenced_templates(tree)),
+                )
+        found = parsed[current]
+        if found is None:
             return None
-        tree = env.parse(source)
-        names |= meta.find_undeclared_variables(tree)
-        for referenced in meta.find_referenced_templates(tree):
+        names |= found[0]
+        for referenced in found[1]:
             if referenced is None:
                 return None  # a template name computed at render time
             queue.append(referenced)

@@ -1,7 +1,9 @@
 """Reading aids on posts and pages: reading time, table of contents, previous/next.
 
 Runs after all content is read (`article_generator_finalized`, `page_generator_finalized`),
-so it sees the sanitized HTML whatever order plugins were connected in.
+so it sees the sanitized HTML whatever order plugins were connected in. As each post is
+created (`content_object_init`, while other processes still convert Markdown) its facts
+are computed ahead into the memo below; the finalized handlers then find them there.
 
 Word counts and tables of contents are remembered between builds by the HTML they come
 from (plugins._shared.diskmemo, CACHE_PATH/reading-aids-*.pickle) when content caching is on.
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pelican import signals
+from pelican.contents import Article, Page
 
 from plugins._shared.diskmemo import DiskMemo, digest_of, source_digest
 from plugins._shared.problems import SettingsError
@@ -32,6 +35,7 @@ from plugins.reading import aids as aids_module
 from plugins.reading.aids import neighbours, reading_facts, reading_minutes
 
 MEMO_FILE = "reading-aids-{kind}.pickle"
+PREPARED_KEY = "reading_aids_{kind}"  # the build context's memo, filled as objects are created
 
 
 def _positive_int(settings: Mapping[str, Any], key: str, default: int) -> int:
@@ -41,13 +45,23 @@ def _positive_int(settings: Mapping[str, Any], key: str, default: int) -> int:
     return value
 
 
-def annotate(contents: Iterable[Any], settings: Mapping[str, Any], kind: str = "posts") -> None:
+def annotate(
+    contents: Iterable[Any],
+    settings: Mapping[str, Any],
+    kind: str = "posts",
+    context: Mapping[str, Any] | None = None,
+) -> None:
     """Set reading_time, toc and show_toc on every content object."""
     per_minute = _positive_int(settings, "READING_WORDS_PER_MINUTE", 230)
     toc_min = _positive_int(settings, "READING_TOC_MIN_HEADINGS", 3)
     memo = None
     if settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH"):
-        memo = DiskMemo(Path(settings["CACHE_PATH"]) / MEMO_FILE.format(kind=kind))
+        prepared = context.get(PREPARED_KEY.format(kind=kind)) if context is not None else None
+        memo = (
+            prepared
+            if isinstance(prepared, DiskMemo)
+            else DiskMemo(Path(settings["CACHE_PATH"]) / MEMO_FILE.format(kind=kind))
+        )
     version = source_digest(aids_module.__file__)
     for content in contents:
         html = content._content or ""
@@ -71,10 +85,34 @@ def remembered_facts(html: str, memo: DiskMemo | None, version: str) -> tuple[in
     return found[0], list(found[1])
 
 
+def prepare_aids(instance: Any) -> None:
+    """Compute an object's reading facts as it is created (while Markdown workers run).
+
+    Only a head start: `annotate` (at *_generator_finalized) is what sets the attributes,
+    from the final HTML; when this ran first on other HTML, annotate computes afresh.
+    """
+    settings = instance.settings
+    context = getattr(instance, "_context", None)
+    if not (isinstance(context, dict) and settings.get("CACHE_CONTENT")):
+        return
+    if not isinstance(instance, Article | Page):
+        return
+    kind = "pages" if isinstance(instance, Page) else "posts"
+    memo = context.get(PREPARED_KEY.format(kind=kind))
+    if not isinstance(memo, DiskMemo):
+        memo = context[PREPARED_KEY.format(kind=kind)] = DiskMemo(
+            Path(settings["CACHE_PATH"]) / MEMO_FILE.format(kind=kind)
+        )
+    remembered_facts(instance._content or "", memo, source_digest(aids_module.__file__))
+
+
 def add_post_aids(generator: Any) -> None:
     """Annotate posts and link each published post to its neighbours."""
     annotate(
-        [*generator.articles, *generator.drafts, *generator.hidden_articles], generator.settings
+        [*generator.articles, *generator.drafts, *generator.hidden_articles],
+        generator.settings,
+        "posts",
+        generator.context,
     )
     newest_first = sorted(generator.articles, key=lambda a: a.date, reverse=True)
     for index, (newer, older) in neighbours(newest_first).items():
@@ -88,10 +126,12 @@ def add_page_aids(generator: Any) -> None:
         [*generator.pages, *generator.hidden_pages, *generator.draft_pages],
         generator.settings,
         "pages",
+        generator.context,
     )
 
 
 def register() -> None:
     """Connect the reading aids."""
+    signals.content_object_init.connect(prepare_aids)
     signals.article_generator_finalized.connect(add_post_aids)
     signals.page_generator_finalized.connect(add_page_aids)
