@@ -3,13 +3,17 @@
 Two edges:
 - `article_generator_finalized` (before any page is written): each published post gets
   `related_posts`, computed from tag, series and title-word overlap (related.py).
-- A generator added through `get_generators`. Once every post is final (Pelican calls its
-  `refresh_metadata_intersite_links` after all generators built their context, before
-  any page is written) it forks a process that updates the index incrementally
-  (writer.py) while the pages are rendered; its `generate_output`, which runs after the
-  posts are written, waits for that process (its errors and log lines come back to the
-  build), writes opensearch.xml into the site, and renders the theme's `search.html`
-  into the index folder as the shell `blog serve` fills with results.
+- A generator added through `get_generators`. As soon as the posts are read (its own
+  receiver of `article_generator_finalized`, connected when Pelican creates it, runs
+  after every plugin's) it forks a process that updates the index incrementally
+  (writer.py) while the build goes on: everything the index reads of a post (title,
+  URL, text, summary text, tags, authors, series, date) is final once posts are read.
+  Links to pages and static files are not resolvable yet, which changes only `href`
+  values, never text; the child drops Pelican's "Unable to find" warnings (the build
+  reports them when it renders). Its `generate_output`, which runs after the posts are
+  written, waits for that process (its errors and log lines come back to the build),
+  writes opensearch.xml into the site, and renders the theme's `search.html` into the
+  index folder as the shell `blog serve` fills with results.
 
 The index lives beside the site (output/search-index/ for output/site/), never inside it.
 Drafts and hidden posts are never indexed.
@@ -95,8 +99,15 @@ def related_posts_memoized(
     return result
 
 
+class _NoLinkWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Unable to find")
+
+
 def index_posts(articles: list[Any], authors_dir: Path, config: SearchIndexSettings) -> IndexReport:
     """Bring the index in line with the published posts (run in a background process)."""
+    # Only ever called in the forked child: the filter dies with it.
+    logging.getLogger("pelican.contents").addFilter(_NoLinkWarnings())
     profiles = read_authors(authors_dir)
     sources = [source_of(a, profiles) for a in articles]
     return update_index(config.index_dir, sources, procs=config.procs)
@@ -107,18 +118,23 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
 
     _job: ForkJob[IndexReport] | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Generators are created after every plugin registered, so this receiver runs
+        # after theirs; blinker holds the bound method weakly (it lives with the generator).
+        signals.article_generator_finalized.connect(self.start_indexing)
+
     def generate_context(self) -> None:
         """Nothing to add to the context."""
 
-    def refresh_metadata_intersite_links(self) -> None:
-        """Start indexing in a background process: every post is final from here on."""
-        # Pelican calls this on each generator after all_generators_finalized and after
-        # the articles' and pages' own link refresh, and before any output is written.
-        self._job = ForkJob(index_posts, *self._index_arguments())
+    def start_indexing(self, generator: Any) -> None:
+        """Start indexing the published posts in a background process."""
+        signals.article_generator_finalized.disconnect(self.start_indexing)
+        self._job = ForkJob(index_posts, *self._index_arguments(generator.articles))
 
-    def _index_arguments(self) -> tuple[list[Any], Path, SearchIndexSettings]:
+    def _index_arguments(self, articles: list[Any]) -> tuple[list[Any], Path, SearchIndexSettings]:
         return (
-            list(self.context.get("articles", [])),
+            list(articles),
             Path(self.settings["PATH"]) / "authors",
             SearchIndexSettings.from_settings(self.settings),
         )
@@ -127,7 +143,10 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
         """Wait for the index update, then write the two files."""
         config = SearchIndexSettings.from_settings(self.settings)
         job, self._job = self._job, None
-        report = job.result() if job is not None else index_posts(*self._index_arguments())
+        if job is None:  # no articles generator ran before this one
+            articles = self.context.get("articles", [])
+            job = ForkJob(index_posts, *self._index_arguments(articles))
+        report = job.result()
         logger.info(
             "search index: %d posts, %d added, %d updated, %d deleted%s in %.2f s",
             report.documents,
