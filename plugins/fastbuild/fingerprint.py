@@ -76,14 +76,31 @@ class ValueDigests:
         self._feed(out, value)
         return hashlib.blake2b(b"".join(out), digest_size=DIGEST_SIZE).digest()
 
-    def fields(self, obj: Any, exclude: frozenset[str]) -> bytes:
-        """Return the digest of an object's own attributes, except `exclude`."""
+    def fields(self, obj: Any, exclude: frozenset[str], mirrored: str = "") -> bytes:
+        """Return the digest of an object's own attributes, except `exclude`.
+
+        `mirrored` names a dict attribute whose entries usually are the very objects held
+        by the attribute of the same (lower-case) name, as Pelican's `metadata` is: such
+        entries are encoded as "same as the attribute" instead of a second time.
+        """
         out = [type(obj).__qualname__.encode()]
         attributes = vars(obj)
         for name in sorted(attributes):
-            if name not in exclude:
-                out.append(b"\x00k" + name.encode())
-                self._feed(out, attributes[name])
+            if name in exclude:
+                continue
+            out.append(b"\x00k" + name.encode())
+            value = attributes[name]
+            if name == mirrored and type(value) is dict and all(type(k) is str for k in value):
+                out.append(b"\x16%d" % len(value))
+                for key in sorted(value):
+                    self._str(out, key)
+                    item = value[key]
+                    if key.lower() not in exclude and attributes.get(key.lower(), out) is item:
+                        out.append(b"\x17")  # the attribute of that name, encoded above/below
+                    else:
+                        self._feed(out, item)
+            else:
+                self._feed(out, value)
         return hashlib.blake2b(b"".join(out), digest_size=DIGEST_SIZE).digest()
 
     def _sub(self, value: Any, encode: Callable[[list[bytes], Any], None]) -> bytes:

@@ -340,7 +340,7 @@ class BuildState:
             if content is None:
                 found = _MISSING
             else:
-                found = self.values().fields(content, _CONTENT_EXCLUDE)
+                found = self.values().fields(content, _CONTENT_EXCLUDE, mirrored="metadata")
                 raw = getattr(content, "_content", None)
                 if isinstance(raw, str) and raw:
                     links = content._get_intrasite_link_regex()

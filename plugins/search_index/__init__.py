@@ -129,6 +129,8 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
 
     def start_indexing(self, generator: Any) -> None:
         """Start indexing the published posts in a background process."""
+        if generator.context is not self.context:
+            return  # another build's articles (this generator outlived a failed build)
         signals.article_generator_finalized.disconnect(self.start_indexing)
         self._job = ForkJob(index_posts, *self._index_arguments(generator.articles))
 
