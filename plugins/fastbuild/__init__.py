@@ -5,6 +5,13 @@ Markdown instances; when a build has many posts to convert, a fork pool started 
 `article_generator_init` converts them ahead of Pelican's reading loop and is closed at
 `article_generator_pretaxonomy`. Workers return plain data; metadata processing, content
 objects and every signal stay in the building process. The output is byte-identical.
+List it first in PLUGINS: its pool then starts before plugins.content_checks reads every
+file at the same signal, and the two overlap.
+
+Work Pelican repeats (taxonomy.py, and the URL freezer below): tag, category, author and
+period-archive lists are selected by identity in linear time instead of Pelican's
+quadratic `article in articles` scans (same lists, same order), and every post's and
+page's URL is computed once, right before writing, instead of on each access.
 
 Incremental writing (writer.py, which documents what a page's fingerprint covers): at
 `initialized` the plugin takes over DELETE_OUTPUT_DIRECTORY (only the last build's pages
