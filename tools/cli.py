@@ -139,13 +139,21 @@ def build(
     default=None,
     help="Answer one request for PATH in-process, print the body and exit (1 if not 200).",
 )
-def serve(host: str, port: int, root: Path | None, get_path: str | None) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes sharing the listening socket (one per core uses every core).",
+)
+def serve(host: str, port: int, root: Path | None, get_path: str | None, workers: int) -> None:
     """Serve the built site over HTTP (waitress), with a 404 page and safe headers.
 
     \b
     Example:
       blog serve --port 8000
       blog serve --get /posts/
+      blog serve --workers 2 --root /srv/intrablog
     """
     from tools.serve import call_app, default_root, make_app
     from tools.serve import serve as run_server
@@ -158,7 +166,8 @@ def serve(host: str, port: int, root: Path | None, get_path: str | None) -> None
         sys.stdout.buffer.write(body)
         sys.exit(0 if status == 200 else 1)
     click.echo(f"Serving {site_root} at http://{host}:{port}/", err=True)
-    run_server(site_root, host, port, threads=int(os.environ.get("BLOG_SERVE_THREADS", "8")))
+    threads = int(os.environ.get("BLOG_SERVE_THREADS", "8"))
+    run_server(site_root, host, port, threads=threads, workers=workers)
 
 
 # ---- curation, digest (issue 7) ----

@@ -1,9 +1,10 @@
 """The search side of `blog serve`: /search (HTML), /api/search and /api/experts (JSON).
 
 The index is read from <root>/current/search-index (a release root) or
-<root>/search-index (a build output). Every request checks the index folder's real path
-and its newest Whoosh generation; when either changed (a publish switched `current`, or
-a build committed), the next request opens a new searcher and swaps it in under a lock.
+<root>/search-index (a build output). Every request checks the index folder's real path,
+its newest Whoosh generation and the times of search.html and people.json; when any
+changed (a publish switched `current`, or a build committed), the next request opens a
+new searcher and swaps it in under a lock.
 Requests already running finish on the old one, which is freed when the last drops it.
 Whoosh's `Searcher.refresh()` is never used: it is broken in whoosh-reloaded 2.7.5.
 
@@ -27,6 +28,7 @@ from urllib.parse import parse_qs, urlencode
 
 import jinja2
 
+from plugins.search_index.people_file import PEOPLE_FILE
 from plugins.search_index.query import (
     MAX_QUERY_CHARS,
     OpenIndex,
@@ -115,7 +117,7 @@ def latest_generation(folder: Path) -> int | None:
 class Snapshot:
     """One opened index generation with its page template and response cache."""
 
-    key: tuple[str, int, int]
+    key: tuple[str, int, int, int]
     index: OpenIndex
     template: jinja2.Template
     cache: OrderedDict[tuple[Any, ...], Response] = field(default_factory=OrderedDict)
@@ -153,11 +155,8 @@ class SearchService:
         if folder is None or generation is None:
             return self._snapshot if self._snapshot is not None else None
         shell = folder / SHELL_FILE
-        try:
-            shell_stamp = shell.stat().st_mtime_ns
-        except OSError:
-            shell_stamp = 0
-        key = (str(folder), generation, shell_stamp)
+        shell_stamp = _stamp(shell)
+        key = (str(folder), generation, shell_stamp, _stamp(folder / PEOPLE_FILE))
         snapshot = self._snapshot
         if snapshot is not None and snapshot.key == key:
             return snapshot
@@ -245,6 +244,13 @@ class SearchService:
         except QueryError as error:
             return _json(400, "Bad Request", {"error": str(error)})
         return _json(200, "OK", {"query": q, "experts": [e.to_json() for e in experts]})
+
+
+def _stamp(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _json(code: int, reason: str, data: dict[str, Any]) -> Response:

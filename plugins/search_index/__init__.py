@@ -6,8 +6,10 @@ Two edges:
 - A generator added through `get_generators` runs its `generate_output` after the posts
   are written (it needs their final HTML and the whole context, which the `finalized`
   signal does not carry). It updates the index incrementally (writer.py), writes
-  opensearch.xml into the site, and renders the theme's `search.html` into the index
-  folder as the shell `blog serve` fills with results.
+  opensearch.xml into the site, writes people.json into the index folder (names, teams,
+  declared expertise, git credits per post: what the service needs to rank people,
+  people_file.py), and renders the theme's `search.html` into the index folder as the
+  shell `blog serve` fills with results.
 
 The index lives beside the site (output/search-index/ for output/site/), never inside it.
 Drafts and hidden posts are never indexed.
@@ -38,6 +40,7 @@ from pelican.generators import Generator, PelicanTemplateNotFound
 from plugins.search_index.config import SearchIndexSettings
 from plugins.search_index.documents import source_of
 from plugins.search_index.opensearch import OPENSEARCH_FILE, render_opensearch
+from plugins.search_index.people_file import collect, write_people
 from plugins.search_index.profiles import read_authors
 from plugins.search_index.related import RelatedInput, related_posts
 from plugins.search_index.writer import update_index
@@ -77,8 +80,10 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
         """Update the index from the published posts, then write the two files."""
         config = SearchIndexSettings.from_settings(self.settings)
         profiles = read_authors(Path(self.settings["PATH"]) / "authors")
-        sources = [source_of(a, profiles) for a in self.context.get("articles", [])]
+        articles = self.context.get("articles", [])
+        sources = [source_of(a, profiles) for a in articles]
         report = update_index(config.index_dir, sources, procs=config.procs)
+        write_people(config.index_dir, collect(profiles, articles))
         logger.info(
             "search index: %d posts, %d added, %d updated, %d deleted%s in %.2f s",
             report.documents,
