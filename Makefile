@@ -43,3 +43,7 @@ clean:
 # BENCH_POSTS=1000 make bench for a quicker run; BENCH_DIR holds the corpus and builds.
 bench: install
 	$(BIN)/python bench/run.py
+
+# Only the search service part of the benchmark (reuses the Intrablog build in BENCH_DIR).
+bench-search: install
+	$(BIN)/python bench/run.py --search-only

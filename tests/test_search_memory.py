@@ -141,3 +141,18 @@ def test_spelling_suggests_the_closest_then_most_frequent_word() -> None:
     assert distance("ab", "ba", 2) == 1  # a transposition is one edit
     assert distance("kitten", "sitting", 5) == 3
     assert distance("kitten", "sitting", 1) == 2  # more than the limit: limit + 1
+
+
+def test_a_new_generation_is_warmed_with_what_the_old_one_loaded(multi_segment: Path) -> None:
+    old = OpenIndex(multi_segment)
+    old.search(SearchRequest(q='latency "cache queue"'))
+    old.search(SearchRequest(q="latencyy"))  # a correction: the vocabulary is read
+    fresh = OpenIndex(multi_segment)
+    fresh.warm_from(old)
+    loaded = set(fresh._memory.recent_keys(1000))
+    assert ("body", "latenc") in loaded and ("positions body", "queue") in loaded
+    assert fresh._speller is not None and fresh._speller.known("latency")
+    assert (
+        fresh.search(SearchRequest(q="latency")).total
+        == old.search(SearchRequest(q="latency")).total
+    )

@@ -173,17 +173,17 @@ def make_app(root: Path) -> WSGIApp:
         return [b""] if head else result
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        site = site_dir(root)
         method = environ.get("REQUEST_METHOD", "GET")
         head = method == "HEAD"
-        if method not in ("GET", "HEAD"):
-            return error_page(site, start_response, 405, head)
         url_path = _decode_path(environ)
-        if url_path in SEARCH_PATHS:
+        if url_path in SEARCH_PATHS and method in ("GET", "HEAD"):
             answer = search.handle(url_path, environ.get("QUERY_STRING", ""))
             headers = [*answer.headers, ("Cache-Control", "no-cache")]
             result = respond(start_response, answer.status, answer.body, headers)
             return [b""] if head else result
+        site = site_dir(root)
+        if method not in ("GET", "HEAD"):
+            return error_page(site, start_response, 405, head)
         resolved = resolve_path(site, url_path)
         if resolved.status == 301 and resolved.location is not None:
             query = environ.get("QUERY_STRING")

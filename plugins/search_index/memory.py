@@ -277,6 +277,18 @@ class MemoryIndex:
             scores += np.where(postings.ids[where] == docs, postings.scores[where], 0.0)
         return Postings(docs, scores)
 
+    def recent_keys(self, limit: int) -> list[tuple[str, str]]:
+        """Return the keys of the last `limit` terms and positions loaded, oldest first."""
+        return list(self._postings)[-limit:]
+
+    def warm(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Load the terms and positions named by `keys` (from another generation's cache)."""
+        for field, text in keys:
+            if field.startswith("positions "):
+                self.positions(field.removeprefix("positions "), text)
+            elif field in self._searcher.schema:
+                self.term(field, text)
+
     def _remember(self, key: tuple[str, str], value: Postings | IdArray, count: int) -> None:
         with self._lock:
             if self._cached + count > MAX_CACHED_POSTINGS:

@@ -59,6 +59,7 @@ DATE_FILTERS = ("year", "after", "before")
 EXPERT_HITS = 200
 HIGHLIGHT_CHARS = 1000
 ANALYZED_WORDS = 20_000  # cached query-word analyses per opened index
+WARM_TERMS = 3000  # terms a new generation loads, in the background, from the old one's
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 _FIELD_TOKEN = re.compile(r"^(?P<neg>-?)(?P<field>[A-Za-z]+):(?P<value>.*)$", re.DOTALL)
@@ -370,6 +371,14 @@ class OpenIndex:
             )
             for slug, info in facts.people.items()
         }
+
+    def warm_from(self, previous: OpenIndex) -> None:
+        """Load what `previous` (an older generation) had loaded: its recent terms, spelling."""
+        self._memory.warm(previous._memory.recent_keys(WARM_TERMS))
+        for text in list(previous._analyzed)[-WARM_TERMS:]:
+            self._terms(text)
+        if previous._speller is not None:
+            self._spelling()
 
     def close(self) -> None:
         """Close the searcher (only once no request uses it)."""

@@ -53,12 +53,10 @@ class Stemmer:
     def matching(self, words: Iterable[str], terms: frozenset[str] | set[str]) -> set[str]:
         """Return those of the (lower-case) `words` whose stem is one of `terms`."""
         unique = set(words) - _STOP
+        for word in unique.difference(self.cache):  # a dict: only `unique` is walked
+            self(word)
         cache = self.cache
-        for word in unique:
-            if word not in cache:
-                self(word)
-                cache = self.cache
-        return {word for word in unique if len(word) > 1 and cache.get(word) in terms}
+        return {word for word in unique if cache.get(word) in terms and len(word) > 1}
 
 
 def matches(text: str, terms: frozenset[str] | set[str], stem: Stemmer) -> list[tuple[int, int]]:
