@@ -125,20 +125,19 @@ def summary_lines(stats: SiteStats) -> Iterator[str]:
     yield f"Stats as of {stats.report.now:%Y-%m-%d} ({site.quarter})"
     yield ""
     header = ("", "posts", f"in {site.quarter}", "active authors", "views", window)
-    rows = [header]
+    rows: list[tuple[object, ...]] = [header]
     for page in (stats.site, *stats.teams.values()):
         f, v = page.figures, page.views
         active = f.active_authors[-1].value if f.active_authors else 0
-        rows.append(
-            (page.name, f.posts_total, f.posts_this_quarter, active, v.total, v.in_window)
-        )
+        rows.append((page.name, f.posts_total, f.posts_this_quarter, active, v.total, v.in_window))
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
     for row in rows:
         cells = [str(row[0]).ljust(widths[0])]
         cells += [str(cell).rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
         yield "  ".join(cells).rstrip()
     yield ""
-    yield f"Teams that published in {site.quarter}: {len(site.teams_published)} of {site.teams_total}"
+    published = len(site.teams_published)
+    yield f"Teams that published in {site.quarter}: {published} of {site.teams_total}"
     if site.lead_time_days is None:
         yield "Median time from first commit to merge: not shown by history"
     else:

@@ -28,8 +28,9 @@ Settings:
 
 Template variables (context): stats_site (StatsPage: figures, views, charts, url),
 stats_by_team (StatsPage by team slug), stats_author_views (views per author slug),
-stats_now (the datetime figures are computed for), STATS_URL; stats.html gets `stats_page`. People's milestones (plugins.people's
-people_by_slug) gain "Most read post of <month>".
+stats_now (the datetime figures are computed for), STATS_URL; stats.html gets
+`stats_page`. People's milestones (plugins.people's people_by_slug) gain
+"Most read post of <month>".
 
 Problems: bad-views-file (error: the counts file is not valid; the page shows no views).
 """

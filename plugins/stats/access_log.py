@@ -266,7 +266,7 @@ class ViewCounter:
 def _open(path: Path) -> io.TextIOWrapper:
     with path.open("rb") as probe:
         compressed = probe.read(2) == _GZIP_MAGIC
-    raw: Any = gzip.open(path, "rb") if compressed else path.open("rb")
+    raw: Any = gzip.open(path, "rb") if compressed else path.open("rb")  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 

@@ -23,6 +23,7 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from plugins.people.experts import topic_key
@@ -64,7 +65,7 @@ class TagTrend:
 
     @property
     def trend(self) -> str:
-        """"new", "up", "down", "same" or "gone", comparing this quarter to the previous."""
+        """ "new", "up", "down", "same" or "gone", comparing this quarter to the previous."""
         if self.previous == 0:
             return "new" if self.current else "same"
         if self.current == 0:
@@ -148,7 +149,7 @@ def quarter_keys(now: datetime, count: int) -> list[tuple[int, int]]:
 
 
 def quarter_label(key: tuple[int, int]) -> str:
-    """ "2026 Q4". """
+    """ "2026 Q4"."""
     return f"{key[0]} Q{key[1]}"
 
 
@@ -161,7 +162,9 @@ def _month_points(posts: Iterable[PostRecord], now: datetime, months: int) -> tu
         key = (post.date.year, post.date.month - 1)
         counts[key] = counts.get(key, 0) + 1
     return tuple(
-        Point(f"{year}-{month + 1:02d}", f"{MONTH_NAMES[month]} {year}", counts.get((year, month), 0))
+        Point(
+            f"{year}-{month + 1:02d}", f"{MONTH_NAMES[month]} {year}", counts.get((year, month), 0)
+        )
         for year, month in month_keys(now, months)
     )
 
@@ -240,6 +243,10 @@ def scope_figures(
     )
 
 
+def _in_team(team_of: Mapping[str, str], team: str, author: str) -> bool:
+    return team_of.get(author) == team
+
+
 @dataclass(frozen=True, slots=True)
 class AdoptionReport:
     """Figures for the whole site and for each team (by slug, in the teams' order)."""
@@ -265,11 +272,7 @@ def adoption(
     `team_of` maps author slugs to their profile's team slug.
     """
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
-    counted = tuple(
-        sorted(
-            (p for p in posts if p.date <= now), key=lambda p: (p.date, p.slug)
-        )
-    )
+    counted = tuple(sorted((p for p in posts if p.date <= now), key=lambda p: (p.date, p.slug)))
     first_posts: dict[str, datetime] = {}
     for post in counted:
         for author in post.authors:
@@ -287,7 +290,7 @@ def adoption(
     for slug, name in teams.items():
         mine = [p for p in counted if slug in teams_of_post(p)]
         by_team[slug] = scope_figures(
-            slug, name, mine, lambda a, s=slug: team_of.get(a) == s, first_posts,
+            slug, name, mine, partial(_in_team, team_of, slug), first_posts,
             teams_of_post, {slug: name}, now, **options,
         )  # fmt: skip
     return AdoptionReport(site=site, teams=by_team, posts=counted, now=now)

@@ -31,12 +31,12 @@ class StatsPage:
 
     @property
     def slug(self) -> str:
-        """"site" or the team slug."""
+        """ "site" or the team slug."""
         return self.figures.scope
 
     @property
     def name(self) -> str:
-        """"All teams" or the team's name."""
+        """ "All teams" or the team's name."""
         return self.figures.name
 
     def to_json(self) -> dict[str, Any]:
@@ -109,9 +109,12 @@ def charts(scope: str, figures: Figures, views: ViewFigures) -> tuple[BarChart, 
     return (
         bar_chart(f"{prefix}-posts", "Posts per month", figures.posts_per_month, "posts", 3),
         bar_chart(
-            f"{prefix}-active", "Active authors per quarter", figures.active_authors, "authors",
+            f"{prefix}-active",
+            "Active authors per quarter",
+            figures.active_authors,
+            "authors",
             additive=False,
-        ),  # fmt: skip
+        ),
         bar_chart(f"{prefix}-new", "New authors per quarter", figures.new_authors, "authors"),
         bar_chart(f"{prefix}-views", "Views per month", views.per_month, "views", 2),
     )

@@ -16,6 +16,7 @@ rotated file) adds only the new hits. Days are UTC.
 from __future__ import annotations
 
 import bisect
+import calendar
 import json
 import os
 import tempfile
@@ -148,6 +149,18 @@ def parse_counts(text: str, source: str) -> ViewCounts:
     return ViewCounts(days=days, covered=Coverage.of(covered))
 
 
+def dumps_counts(counts: ViewCounts) -> str:
+    """The file's text: one line per day, so a new day is a one-line diff."""
+    data = counts.to_json()
+    days = data.pop("days")
+    head = json.dumps(data, indent=1, ensure_ascii=False)[:-2]
+    lines = [
+        f" {json.dumps(day)}: {json.dumps(pages, ensure_ascii=False)}"
+        for day, pages in days.items()
+    ]
+    return head + ',\n "days": {\n' + ",\n".join(lines) + "\n }\n}\n"
+
+
 def load_counts(path: Path) -> ViewCounts:
     """Read the counts file; a missing file means no counts yet."""
     if not path.is_file():
@@ -158,12 +171,13 @@ def load_counts(path: Path) -> ViewCounts:
 def save_counts(path: Path, counts: ViewCounts) -> None:
     """Write the counts file atomically (a crash leaves the old file, never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(counts.to_json(), indent=1, ensure_ascii=False) + "\n"
+    text = dumps_counts(counts)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".views-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
-        os.replace(temporary, path)
+        Path(temporary).chmod(0o644)  # a normal, committable file (mkstemp makes it 0600)
+        Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -197,8 +211,7 @@ class ViewFigures:
             "window": [self.window_start.isoformat(), self.window_end.isoformat()],
             "views_in_window": self.in_window,
             "most_read": [
-                {"url": r.post.url, "title": r.post.title, "views": r.views}
-                for r in self.most_read
+                {"url": r.post.url, "title": r.post.title, "views": r.views} for r in self.most_read
             ],
         }
 
@@ -230,7 +243,9 @@ def view_figures(
         mine = 0
         for day, views in pages.get(post.url, {}).items():
             total += views
-            per_month[(day.year, day.month - 1)] = per_month.get((day.year, day.month - 1), 0) + views
+            per_month[(day.year, day.month - 1)] = (
+                per_month.get((day.year, day.month - 1), 0) + views
+            )
             if start <= day <= end:
                 mine += views
         in_window += mine
@@ -251,7 +266,9 @@ def view_figures(
     )
 
 
-def author_views(posts: Iterable[PostRecord], pages: Mapping[str, Mapping[date, int]]) -> dict[str, int]:
+def author_views(
+    posts: Iterable[PostRecord], pages: Mapping[str, Mapping[date, int]]
+) -> dict[str, int]:
     """All-time views per author: each author of a post gets the post's views."""
     found: dict[str, int] = {}
     for post in posts:
@@ -264,24 +281,29 @@ def author_views(posts: Iterable[PostRecord], pages: Mapping[str, Mapping[date, 
 def most_read_milestones(
     posts: Sequence[PostRecord], counts: ViewCounts, now: datetime
 ) -> dict[str, list[Milestone]]:
-    """"Most read post of <month>" for the authors of each complete month's top post."""
+    """ "Most read post of <month>" for the authors of each month's top post.
+
+    Only months that are over and whose first and last days have counts (logs read for the
+    whole month) are judged, so a milestone never changes once given.
+    """
     by_url = {p.url: p for p in posts}
     monthly: dict[tuple[int, int], dict[str, int]] = {}
     for day, pages in counts.days.items():
-        month = monthly.setdefault((day.year, day.month), {})
+        bucket = monthly.setdefault((day.year, day.month), {})
         for page, views in pages.items():
             if page in by_url:
-                month[page] = month.get(page, 0) + views
+                bucket[page] = bucket.get(page, 0) + views
     this_month = (now.year, now.month)
     found: dict[str, list[Milestone]] = {}
     for (year, month), pages in sorted(monthly.items()):
-        if (year, month) >= this_month or not pages:
+        last_day = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        whole = date(year, month, 1) in counts.days and last_day in counts.days
+        if (year, month) >= this_month or not pages or not whole:
             continue
         url, views = min(pages.items(), key=lambda item: (-item[1], by_url[item[0]].title))
         post = by_url[url]
-        following = date(year + month // 12, month % 12 + 1, 1)
-        when = datetime.combine(following - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-        label = f"Most read post of {MONTH_NAMES[month - 1]} {year} ({views} views)"
+        when = datetime.combine(last_day, datetime.min.time(), tzinfo=UTC)
+        label = f"Most read post of {calendar.month_name[month]} {year} ({views} views)"
         for author in post.authors:
             found.setdefault(author, []).append(
                 Milestone("most-read", label, when, post.item or None)
