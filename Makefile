@@ -38,3 +38,9 @@ test: pytest lint types
 
 clean:
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache
+
+# Access log reader (blog stats): time and peak memory on generated logs; SIZES in MB.
+.PHONY: bench-stats
+SIZES ?= 50 500
+bench-stats: install
+	$(BIN)/python bench/stats_bench.py --sizes $(SIZES)
