@@ -31,9 +31,7 @@ TEAM_OF = {"ana": "storage", "bo": "storage", "dee": "web", "eve": "web"}
 TEAMS = {"storage": "Storage", "web": "Web", "security": "Security"}
 
 
-def rec(
-    slug: str, day: str, authors: str, tags: str = "", lead: float | None = None
-) -> PostRecord:
+def rec(slug: str, day: str, authors: str, tags: str = "", lead: float | None = None) -> PostRecord:
     when = datetime.fromisoformat(day).replace(tzinfo=UTC)
     return PostRecord(
         slug=slug,

@@ -85,8 +85,10 @@ def test_stats_pages_charts_and_most_read(make_site: MakeSite) -> None:
     assert (rows["Aug 2026"], rows["Oct 2026"], rows["Nov 2026"], rows["Sep 2026"]) == (
         "1", "1", "1", "0",
     )  # fmt: skip
-    assert page.css_first("#chart-site-posts desc").text().startswith(
-        "Posts per month, Dec 2024 to Nov 2026: 3 posts in all"
+    assert (
+        page.css_first("#chart-site-posts desc")
+        .text()
+        .startswith("Posts per month, Dec 2024 to Nov 2026: 3 posts in all")
     )
     teams = [[c.text(strip=True) for c in r.css("th, td")] for r in page.css(".stats-teams tr")][1:]
     assert teams == [
