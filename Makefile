@@ -39,6 +39,11 @@ test: pytest lint types
 clean:
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache
 
+# The speed benchmark (not part of `make test`): plain Pelican vs Intrablog, one table.
+# BENCH_POSTS=1000 make bench for a quicker run; BENCH_DIR holds the corpus and builds.
+bench: install
+	$(BIN)/python bench/run.py
+
 # Access log reader (blog stats): time and peak memory on generated logs; SIZES in MB.
 .PHONY: bench-stats
 SIZES ?= 50 500

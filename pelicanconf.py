@@ -118,6 +118,7 @@ PLUGINS = [
     "plugins.portal",
     "plugins.git_metadata",
     "plugins.people",
+    "plugins.search_index",
     "plugins.stats",  # after plugins.people: it adds "most read" to people's milestones
 ]
 
@@ -188,6 +189,25 @@ CONTENT_CHECKS_TAG_ALIASES = {
     "a11y": "accessibility",
     "incident-reviews": "incident-review",
 }
+
+
+# plugins.search_index: the Whoosh index beside the site (output/search-index/), related
+# posts, the search page shell and opensearch.xml.
+SEARCH_INDEX_DIR = "search-index"
+SEARCH_INDEX_PROCS = 0  # 0: one process per core, at most 2, for a full rebuild
+SEARCH_RELATED_POSTS = 3
+
+# Build speed (see the Benchmark section of README.md). Pelican caches each post's
+# (html, metadata) by file mtime, uncompressed (gzip was a third of a no-op rebuild).
+# The cache does not notice a change of MARKDOWN settings or plugins: `rm -rf output/cache`.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CONTENT_CACHING_LAYER = "reader"
+GZIP_CACHE = False
+CACHE_PATH = "output/cache"
+CHECK_MODIFIED_METHOD = "mtime"
+# Templates do not change during a build: skip Jinja's mtime check on every include.
+JINJA_ENVIRONMENT = {**JINJA_ENVIRONMENT, "auto_reload": False}
 
 # plugins.stats: the stats pages (stats/, stats/<team>/) and reading counts from access logs
 # (`blog stats --access-log FILE` stores views per post page and day; no IPs, no user names).

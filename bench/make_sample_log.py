@@ -168,7 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path(), help="site root")
     parser.add_argument("--out", type=Path, required=True, help="log file (.gz: compressed)")
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 9, 24))
+    parser.add_argument(
+        "--start", type=dt.date.fromisoformat, default=None,
+        help="first day (default: the newest post's day, so every post can be read)",
+    )  # fmt: skip
     parser.add_argument("--end", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--per-day", type=int, default=150, help="post reads per weekday")
     parser.add_argument("--size-mb", type=float, default=None, help="stop at this size instead")
@@ -178,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give --end or --size-mb")
     rng = random.Random(args.seed)
     posts = sample_posts(args.root, rng)
+    start = args.start or max((p.published for p in posts), default=dt.date.today())
     limit = int(args.size_mb * 1024 * 1024) if args.size_mb else None
     written = 0
     opened: IO[str] = (
@@ -186,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else args.out.open("w", encoding="utf-8")
     )
     with opened as out:
-        for line in generate(posts, args.start, args.per_day, rng, args.end):
+        for line in generate(posts, start, args.per_day, rng, args.end):
             out.write(line)
             written += len(line)
             if limit is not None and written >= limit:

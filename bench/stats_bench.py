@@ -40,7 +40,7 @@ def ensure_log(workdir: Path, size_mb: float, compress: bool) -> Path:
     if not path.is_file():
         subprocess.run(
             [sys.executable, str(ROOT / "bench" / "make_sample_log.py"), "--root", str(ROOT),
-             "--start", "2026-11-20", "--per-day", "20000", "--size-mb", str(size_mb),
+             "--per-day", "20000", "--size-mb", str(size_mb),
              "--out", str(path)],
             check=True, cwd=ROOT,
         )  # fmt: skip

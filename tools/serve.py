@@ -1,5 +1,8 @@
 """Serve a built site over HTTP: a small WSGI app (`make_app`) run by waitress.
 
+/search, /api/search and /api/experts are answered from the search index beside the
+site (tools/search_app.py); every other path is a static file.
+
 The root may be a release root (serves `current/site`, re-resolved on every request so a
 publish or rollback is picked up without a restart), a build output folder (serves
 `site/`), or a folder of HTML. Nothing outside the site folder is ever served.
@@ -124,7 +127,10 @@ def _chunks(handle: Any) -> Iterator[bytes]:
 
 def make_app(root: Path) -> WSGIApp:
     """Return a WSGI app serving the site under `root` with a 404 page and safe headers."""
+    from tools.search_app import SEARCH_PATHS, SearchService
+
     root = Path(root)
+    search = SearchService(root)
 
     def respond(
         start_response: StartResponse, status: str, body: bytes, headers: list[tuple[str, str]]
@@ -157,6 +163,11 @@ def make_app(root: Path) -> WSGIApp:
         if method not in ("GET", "HEAD"):
             return error_page(site, start_response, 405, head)
         url_path = _decode_path(environ)
+        if url_path in SEARCH_PATHS:
+            answer = search.handle(url_path, environ.get("QUERY_STRING", ""))
+            headers = [*answer.headers, ("Cache-Control", "no-cache")]
+            result = respond(start_response, answer.status, answer.body, headers)
+            return [b""] if head else result
         resolved = resolve_path(site, url_path)
         if resolved.status == 301 and resolved.location is not None:
             query = environ.get("QUERY_STRING")
