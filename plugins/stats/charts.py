@@ -15,7 +15,7 @@ from plugins.stats.figures import Point
 WIDTH = 640
 HEIGHT = 220
 LEFT = 40
-RIGHT = 8
+RIGHT = 28  # room for the last bar's label ("Nov 2026") centred under it
 TOP = 18
 BOTTOM = 30
 
