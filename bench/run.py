@@ -11,6 +11,8 @@ time; peak RSS of that child and its children from os.wait4):
 - cold build (no output, no cache), then a rebuild after editing one post;
 - the search index: full build (inside the cold build) and update (inside the rebuild),
   as reported by the index writer;
+- the access log reader: `blog stats --access-log` on a generated log of BENCH_LOG_MB
+  (default 200) MB (bench/make_sample_log.py; `make bench-stats` measures it alone);
 - search through `blog serve --workers N` over HTTP (N = BENCH_WORKERS, default one per
   core, at most 2): p50/p95 latency of distinct queries (one client), then requests/s
   with a concurrent client, for a mix where popular queries repeat and for all-distinct
@@ -248,6 +250,23 @@ def search_only(work: Path, posts: int, workers: int) -> None:
     print_search_rows(search, workers)
 
 
+def stats_bench(root: Path, work: Path, megabytes: float) -> tuple[float, float, float]:
+    """`blog stats --access-log` on a generated log: (seconds, peak MB, log MB)."""
+    log = work / f"access-{megabytes:g}mb.log"
+    if not log.is_file():
+        subprocess.run(
+            [sys.executable, str(HERE / "make_sample_log.py"), "--root", str(root),
+             "--per-day", "20000", "--size-mb", str(megabytes), "--out", str(log)],
+            check=True, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    counts = work / "views.json"
+    counts.unlink(missing_ok=True)
+    command = [str(BIN / "blog"), "stats", "--root", str(root), "--access-log", str(log),
+               "--counts", str(counts)]  # fmt: skip
+    seconds, peak = run_child(command, root)
+    return seconds, peak, log.stat().st_size / 1024 / 1024
+
+
 def main() -> None:
     """Run every measurement and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -280,6 +299,10 @@ def main() -> None:
     index_update = index_seconds(intrablog)
     print("search service", file=sys.stderr)
     search = search_bench(intrablog, posts, workers)
+    print("access log reader (blog stats)", file=sys.stderr)
+    log_seconds, log_peak, log_mb = stats_bench(
+        intrablog, work, float(os.environ.get("BENCH_LOG_MB", "200"))
+    )
 
     def ratio(ours: float, theirs: float) -> str:
         return f"{ours / theirs:.2f}×"
@@ -300,6 +323,8 @@ def main() -> None:
     print(f"| search index full build (in the cold build), s | – | {index_build:.2f} | |")
     print(f"| search index update (in the rebuild), s | – | {index_update:.2f} | |")
     print_search_rows(search, workers)
+    print(f"| blog stats --access-log, {log_mb:.0f} MB log, s | – | {log_seconds:.1f} | |")
+    print(f"| blog stats --access-log, {log_mb:.0f} MB log, peak MB | – | {log_peak:.1f} | |")
 
 
 if __name__ == "__main__":
