@@ -122,6 +122,7 @@ PLUGINS = [
     "plugins.git_metadata",
     "plugins.people",
     "plugins.search_index",
+    "plugins.stats",  # after plugins.people: it adds "most read" to people's milestones
 ]
 
 # plugins.sanitize: the allow-list applied to every post and page body and summary.
@@ -210,6 +211,18 @@ CACHE_PATH = "output/cache"
 CHECK_MODIFIED_METHOD = "mtime"
 # Templates do not change during a build: skip Jinja's mtime check on every include.
 JINJA_ENVIRONMENT = {**JINJA_ENVIRONMENT, "auto_reload": False}
+
+# plugins.stats: the stats pages (stats/, stats/<team>/) and reading counts from access logs
+# (`blog stats --access-log FILE` stores views per post page and day; no IPs, no user names).
+STATS_VIEWS_FILE = "stats/views.json"  # relative to content/, or an absolute path
+STATS_NOW = None  # None = build time; an ISO date pins it (reproducible builds)
+STATS_MONTHS = 24
+STATS_QUARTERS = 8
+STATS_TOP_TAGS = 10
+STATS_MOST_READ = 5
+STATS_MOST_READ_DAYS = 30
+STATS_REPEAT_MINUTES = 30
+STATS_BOT_AGENTS: list[str] = []  # extra user-agent substrings treated as bots
 
 # plugins.fastbuild: Markdown on every core and incremental writing (README "Benchmark").
 FASTBUILD_PROCESSES = 0  # 0: one per core

@@ -2,6 +2,7 @@
 
     make bench                      # 5,000 posts
     BENCH_POSTS=1000 make bench     # quicker
+    make bench-search               # only the search service (builds once if needed)
 
 Measured side by side in one run, each build in its own child process (seconds of wall
 time; peak RSS of that child and its children from os.wait4):
@@ -10,14 +11,19 @@ time; peak RSS of that child and its children from os.wait4):
 - cold build (no output, no cache), then a rebuild after editing one post;
 - the search index: full build (inside the cold build) and update (inside the rebuild),
   as reported by the index writer;
-- search through `blog serve` over HTTP: p50/p95 latency of distinct queries (one
-  client), then requests/s with a concurrent client, for a mix where popular queries
-  repeat and for all-distinct queries.
+- the access log reader: `blog stats --access-log` on a generated log of BENCH_LOG_MB
+  (default 200) MB (bench/make_sample_log.py; `make bench-stats` measures it alone);
+- search through `blog serve --workers N` over HTTP (N = BENCH_WORKERS, default one per
+  core, at most 2): p50/p95 latency of distinct queries (one client), then requests/s
+  with a concurrent client, for a mix where popular queries repeat and for all-distinct
+  queries. `--search-only` measures only this, on the Intrablog build already in the work
+  folder (building it first if there is none).
 The work folder is BENCH_DIR (default bench/.work); nothing here is a test.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -180,10 +186,11 @@ def throughput(port: int, pick: list[str], clients: int = 8, seconds: float = 10
     return done / (time.perf_counter() - started)
 
 
-def search_bench(root: Path, posts: int) -> dict[str, float]:
+def search_bench(root: Path, posts: int, workers: int) -> dict[str, float]:
     port = free_port()
+    command = [str(BIN / "blog"), "serve", "--root", str(root / "output"), "--port", str(port)]
     server = subprocess.Popen(
-        [str(BIN / "blog"), "serve", "--root", str(root / "output"), "--port", str(port)],
+        [*command, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -194,9 +201,10 @@ def search_bench(root: Path, posts: int) -> dict[str, float]:
                 break
             except OSError:
                 time.sleep(0.05)
-        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        request(warm, "warm up")  # opens the searcher and builds the facet arrays
-        warm.close()
+        for _ in range(4 * workers):  # new connections reach every worker
+            warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            request(warm, "warm up")  # opens the index and builds its arrays
+            warm.close()
         distinct = queries(posts, 400, seed=1)
         p50, p95 = latency(port, distinct[:300])
         rng = random.Random(2)
@@ -211,11 +219,68 @@ def search_bench(root: Path, posts: int) -> dict[str, float]:
     return {"p50": p50, "p95": p95, "rps_mix": repeated, "rps_distinct": unique}
 
 
+def print_search_rows(search: dict[str, float], workers: int) -> None:
+    print(
+        f"| search p50 / p95, distinct queries, ms | – | {search['p50']:.1f} / "
+        f"{search['p95']:.1f} | |"
+    )
+    clients = f"8 clients, {workers} worker{'s' if workers > 1 else ''}"
+    print(f"| requests/s, {clients}, popular queries repeat | – | {search['rps_mix']:.0f} | |")
+    print(f"| requests/s, {clients}, all distinct | – | {search['rps_distinct']:.0f} | |")
+
+
+def search_only(work: Path, posts: int, workers: int) -> None:
+    """Measure the search service alone, on the existing Intrablog build if there is one."""
+    intrablog = work / "intrablog"
+    index = intrablog / "output" / "search-index"
+    built = (intrablog / ".bench-posts").is_file() and (
+        (intrablog / ".bench-posts").read_text().strip() == str(posts)
+    )
+    if not (built and index.is_dir()):
+        _, intrablog = prepare(work, posts)
+        print("Intrablog build", file=sys.stderr)
+        run_child([str(BIN / "blog"), "build", "--root", str(intrablog)], intrablog)
+        (intrablog / ".bench-posts").write_text(str(posts))
+    print("search service", file=sys.stderr)
+    search = search_bench(intrablog, posts, workers)
+    load = os.getloadavg()[0]
+    print(f"\n{posts} posts, {os.cpu_count()} cores, load {load:.1f} at the end\n")
+    print("| measure | plain Pelican | Intrablog | Intrablog / plain |")
+    print("| --- | ---: | ---: | ---: |")
+    print_search_rows(search, workers)
+
+
+def stats_bench(root: Path, work: Path, megabytes: float) -> tuple[float, float, float]:
+    """`blog stats --access-log` on a generated log: (seconds, peak MB, log MB)."""
+    log = work / f"access-{megabytes:g}mb.log"
+    if not log.is_file():
+        subprocess.run(
+            [sys.executable, str(HERE / "make_sample_log.py"), "--root", str(root),
+             "--per-day", "20000", "--size-mb", str(megabytes), "--out", str(log)],
+            check=True, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    counts = work / "views.json"
+    counts.unlink(missing_ok=True)
+    command = [str(BIN / "blog"), "stats", "--root", str(root), "--access-log", str(log),
+               "--counts", str(counts)]  # fmt: skip
+    seconds, peak = run_child(command, root)
+    return seconds, peak, log.stat().st_size / 1024 / 1024
+
+
 def main() -> None:
     """Run every measurement and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--search-only", action="store_true", help="measure only the search service"
+    )
+    args = parser.parse_args()
     posts = int(os.environ.get("BENCH_POSTS", "5000"))
+    workers = int(os.environ.get("BENCH_WORKERS", str(min(2, os.cpu_count() or 1))))
     work = Path(os.environ.get("BENCH_DIR", HERE / ".work")).resolve()
     work.mkdir(parents=True, exist_ok=True)
+    if args.search_only:
+        search_only(work, posts, workers)
+        return
     plain, intrablog = prepare(work, posts)
     pelican = [str(BIN / "pelican"), "content", "-s", "plainconf.py", "-q"]
     blog = [str(BIN / "blog"), "build", "--root", str(intrablog)]
@@ -224,6 +289,7 @@ def main() -> None:
     plain_cold = run_child(pelican, plain)
     print("Intrablog cold build", file=sys.stderr)
     ours_cold = run_child(blog, intrablog)
+    (intrablog / ".bench-posts").write_text(str(posts))
     index_build = index_seconds(intrablog)
     edit_one_post(plain)
     edit_one_post(intrablog)
@@ -232,7 +298,11 @@ def main() -> None:
     ours_edit = run_child(blog, intrablog)
     index_update = index_seconds(intrablog)
     print("search service", file=sys.stderr)
-    search = search_bench(intrablog, posts)
+    search = search_bench(intrablog, posts, workers)
+    print("access log reader (blog stats)", file=sys.stderr)
+    log_seconds, log_peak, log_mb = stats_bench(
+        intrablog, work, float(os.environ.get("BENCH_LOG_MB", "200"))
+    )
 
     def ratio(ours: float, theirs: float) -> str:
         return f"{ours / theirs:.2f}×"
@@ -252,12 +322,9 @@ def main() -> None:
         print(f"| {name} | {theirs:.1f} | {ours:.1f} | {ratio(ours, theirs)} |")
     print(f"| search index full build (in the cold build), s | – | {index_build:.2f} | |")
     print(f"| search index update (in the rebuild), s | – | {index_update:.2f} | |")
-    print(
-        f"| search p50 / p95, distinct queries, ms | – | {search['p50']:.1f} / "
-        f"{search['p95']:.1f} | |"
-    )
-    print(f"| requests/s, 8 clients, popular queries repeat | – | {search['rps_mix']:.0f} | |")
-    print(f"| requests/s, 8 clients, all distinct | – | {search['rps_distinct']:.0f} | |")
+    print_search_rows(search, workers)
+    print(f"| blog stats --access-log, {log_mb:.0f} MB log, s | – | {log_seconds:.1f} | |")
+    print(f"| blog stats --access-log, {log_mb:.0f} MB log, peak MB | – | {log_peak:.1f} | |")
 
 
 if __name__ == "__main__":

@@ -70,3 +70,23 @@ def test_every_plugin_is_enabled_in_pelicanconf() -> None:
 
 def test_exit_codes_are_documented() -> None:
     assert re.search(r"\|\s*0\s*\|", README) and re.search(r"\|\s*2\s*\|", README)
+
+
+def test_readme_cli_reference_is_generated_from_the_commands() -> None:
+    from tests.cli_reference import cli_reference
+
+    assert cli_reference() in README, (
+        "README.md's CLI reference is out of date: replace it with `python -m tests.cli_reference`"
+    )
+
+
+def test_every_plugin_setting_in_pelicanconf_is_in_the_readme() -> None:
+    conf = (REPO / "pelicanconf.py").read_text(encoding="utf-8")
+    prefixes = tuple(
+        {f"{p.upper()}_" for p in PLUGINS} | {f"{p.split('_')[0].upper()}_" for p in PLUGINS}
+    )
+    names = re.findall(r"^([A-Z][A-Z0-9_]+)\s*=", conf, re.M)
+    ours = [n for n in names if n.startswith(prefixes)]
+    assert ours, "no plugin settings found"
+    missing = [n for n in ours if n not in README]
+    assert not missing, f"settings not documented in README.md: {missing}"

@@ -13,11 +13,16 @@ from plugins.people.experts import (
     DECLARED,
     ExpertEvidence,
     PostEvidence,
+    PostMatch,
+    declared_strengths,
+    declared_words,
     experts_by_topic,
     person_topics,
     rank_people,
     recency,
+    score_people,
     topic_key,
+    topic_words,
 )
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -122,3 +127,42 @@ def test_person_topics_agree_with_rank_people() -> None:
         for topic, score in person_topics(slug, evidence, NOW, limit=10):
             ranked = {r.slug: r.score for r in rank_people([topic], evidence, NOW, limit=10)}
             assert ranked[slug] == pytest.approx(score), (slug, topic)
+
+
+def test_score_people_weighs_each_post_by_its_match_strength() -> None:
+    strong = PostEvidence(frozenset(), NOW - timedelta(days=365), ("ana",), key="a")
+    weak = PostEvidence(frozenset(), NOW, ("bo",), ("ana",), key="b")
+    ranked = score_people([PostMatch(strong, 1.0), PostMatch(weak, 0.2)], {}, NOW, limit=5)
+    by_slug = {r.slug: r for r in ranked}
+    assert by_slug["ana"].score == pytest.approx(AUTHOR * 0.5 + CONTRIBUTOR * 0.2)
+    assert by_slug["bo"].score == pytest.approx(AUTHOR * 0.2)
+    assert by_slug["ana"].posts == 2 and by_slug["ana"].latest == NOW
+    assert by_slug["ana"].best == ("a", "b")  # the post adding most comes first
+    assert score_people([PostMatch(strong, 0.0)], {}, NOW) == []  # no strength, no score
+
+
+def test_rank_people_is_score_people_with_topic_shares() -> None:
+    posts = (post("postgres,replication", "a", days_ago=40), post("postgres", "b", helped=("c",)))
+    evidence = ExpertEvidence(posts=posts, declared={"d": frozenset({"replication"})})
+    terms = {"postgres", "replication"}
+    matches = [PostMatch(p, len(terms & p.topics) / 2) for p in posts]
+    direct = score_people(matches, {"d": 0.5}, NOW, limit=10)
+    ranked = rank_people(sorted(terms), evidence, NOW, limit=10)
+    assert [(r.slug, r.score) for r in ranked] == [(r.slug, r.score) for r in direct]
+
+
+def test_declared_strengths_for_text_cover_whole_topics_only() -> None:
+    evidence = ExpertEvidence(
+        declared={
+            "kwame": frozenset({"threat-modelling", "tls"}),
+            "ana": frozenset({"postgres-replication"}),
+            "zoe": frozenset({"css"}),
+        }
+    )
+    declared = declared_words(evidence)
+    assert declared["kwame"] == (frozenset({"threat", "modelling"}), frozenset({"tls"}))
+    strengths = declared_strengths(topic_words("Threat modelling review"), declared)
+    assert strengths == {"kwame": pytest.approx(2 / 3)}
+    assert declared_strengths(["postgres"], declared) == {}  # half a topic is not enough
+    assert declared_strengths(["postgres", "replication"], declared) == {"ana": 1.0}
+    assert declared_strengths([], declared) == {}

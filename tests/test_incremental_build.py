@@ -138,6 +138,7 @@ def test_incremental_writer_equals_clean_build_after_every_kind_of_change(
         THEME=str(theme),
         FEATURED_NOW="2026-03-20",
         PEOPLE_NOW="2026-03-20",
+        STATS_NOW="2026-03-20",
         DEFAULT_PAGINATION=3,
     )
     content = root / "content"

@@ -14,13 +14,11 @@ from plugins.search_index import schema
 from plugins.search_index.config import SearchIndexSettings
 from plugins.search_index.documents import DocumentSource, html_to_text
 from plugins.search_index.query import (
-    ExpertEvidence,
     OpenIndex,
     ParsedQuery,
     QueryError,
     SearchRequest,
     parse_query,
-    rank_experts,
 )
 from plugins.search_index.related import RelatedInput, related_posts
 from plugins.search_index.writer import STATE_FILE, update_index
@@ -281,17 +279,6 @@ def test_experts_rank_authors_by_matching_posts(small_index: OpenIndex) -> None:
     assert [e.slug for e in experts] == ["bo-chen", "ana-lopez"]
     assert experts[0].posts == 2 and experts[0].name == "Bo Chen"
     assert {url for _, url in experts[0].top_posts} == {"posts/pg/", "posts/old/"}
-
-
-def test_rank_experts_prefers_relevant_and_recent_posts() -> None:
-    now = datetime(2026, 1, 1)
-    evidence = [
-        ExpertEvidence(("old",), 1.0, datetime(2020, 1, 1), "Old", "o/"),
-        ExpertEvidence(("new",), 1.0, datetime(2025, 12, 1), "New", "n/"),
-        ExpertEvidence(("weak",), 0.2, datetime(2025, 12, 1), "Weak", "w/"),
-    ]
-    ranked = rank_experts(evidence, now=now, names={}, teams={}, limit=2)
-    assert [e.slug for e in ranked] == ["new", "old"]
 
 
 # -- related posts ----------------------------------------------------------------------

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +25,8 @@ from pelican.plugins import signals
 from selectolax.lexbor import LexborHTMLParser
 
 from plugins.search_index.documents import DocumentSource
+from plugins.search_index.people_file import PEOPLE_FILE, PeopleFacts, write_people
+from plugins.search_index.profiles import AuthorInfo
 from plugins.search_index.writer import update_index
 from tests.conftest import REPO
 from tools.build import build_site
@@ -107,6 +115,12 @@ def running(root: Path) -> Iterator[int]:
 def port(sample_output: Path) -> Iterator[int]:
     with running(sample_output) as found:
         yield found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -216,7 +230,11 @@ def test_malformed_requests_are_400_with_a_message(port: int, path: str) -> None
 
 @pytest.mark.parametrize(
     "q",
-    ['"', "(", ")", "*", "?", ":", 'tag:"', "-", "--", "a:b:c", "\\", "%00", "~1", "AND OR NOT"],
+    [
+        *['"', "(", ")", "*", "?", ":", 'tag:"', "-", "--", "a:b:c", "\\", "%00", "~1"],
+        *["AND OR NOT", "year:0000", "year:9999", "after:9999-12-31", 'x "a.b c" node.js'],
+        "é" * 200,
+    ],
 )
 def test_odd_queries_never_fail_with_500(port: int, q: str) -> None:
     for path in (f"/api/search?q={quote(q)}", f"/search?q={quote(q)}"):
@@ -241,6 +259,73 @@ def test_experts_api_ranks_authors(port: int) -> None:
     assert set(first) == {"slug", "name", "teams", "score", "posts", "latest", "top_posts"}
     assert first["slug"] in {"ana-lopez", "bo-chen"}
     assert first["teams"] == ["storage"]
+    assert first["name"] in {"Ana López", "Bo Chen"}
+    # Kwame declares "threat modelling" in his profile: that counts for the query.
+    _, data = api(port, "/api/experts?q=threat+modelling")
+    assert "kwame-mensah" in [e["slug"] for e in data["experts"]]
+
+
+def test_build_writes_people_facts_for_the_service(sample_output: Path) -> None:
+    people = json.loads((sample_output / "search-index" / PEOPLE_FILE).read_text())
+    assert people["format"] == 1
+    ana = people["people"]["ana-lopez"]
+    assert ana["team"] == "storage" and "postgres" in ana["expertise"]
+    assert isinstance(people["credits"], dict)
+
+
+def expert_source(path: str, title: str, authors: tuple[str, ...], when: str) -> DocumentSource:
+    return DocumentSource(
+        path=path, url=f"posts/{path[:-3]}/", title=title, summary_html="",
+        content_html=f"<p>{title}.</p>", tags=("databases",), authors=authors,
+        author_names=authors, teams=(), series="", date=datetime.fromisoformat(when),
+        content_hash=path,
+    )  # fmt: skip
+
+
+def test_experts_api_uses_credits_declared_expertise_and_follows_people_json(
+    tmp_path: Path,
+) -> None:
+    """/api/experts ranks with the people plugin's score and the build's people.json."""
+    folder = tmp_path / "search-index"
+    update_index(
+        folder,
+        [
+            expert_source("a.md", "Postgres replication deep dive", ("ana",), "2026-10-01"),
+            expert_source("b.md", "Postgres vacuum tuning", ("ana", "bo"), "2024-01-01"),
+            expert_source("c.md", "Kubernetes costs", ("olga",), "2026-10-01"),
+        ],
+    )
+    people = {
+        "ana": AuthorInfo("Ana López", "storage", ("replication",)),
+        "bo": AuthorInfo("Bo Chen", "storage"),
+        "carl": AuthorInfo("Carl Berg", "platform"),
+        "dee": AuthorInfo("Dee Okafor", "security", ("Postgres",)),
+    }
+    write_people(folder, PeopleFacts(people, {"a.md": ("carl",)}))
+    (tmp_path / "site").mkdir()
+    with running(tmp_path) as server:
+        status, data = api(server, "/api/experts?q=postgres&limit=10")
+        assert status == 200
+        found = {e["slug"]: e for e in data["experts"]}
+        assert set(found) == {"ana", "bo", "carl", "dee"}  # olga wrote nothing on postgres
+        assert found["ana"]["score"] > found["bo"]["score"] > 0
+        assert found["ana"]["score"] > found["carl"]["score"] > 0  # credited by git review
+        assert found["carl"]["posts"] == 1 and found["carl"]["teams"] == ["platform"]
+        assert (found["dee"]["posts"], found["dee"]["latest"]) == (0, "")  # declared only
+        assert found["ana"]["name"] == "Ana López" and found["ana"]["latest"] == "2026-10-01"
+        assert [p["url"] for p in found["ana"]["top_posts"]] == ["posts/a/", "posts/b/"]
+        scores = [e["score"] for e in data["experts"]]
+        assert scores == sorted(scores, reverse=True)
+        # A new people.json (a build that changed profiles only) is picked up.
+        people["ana"] = AuthorInfo("Ana Lopez-Garcia", "platform", ())
+        write_people(folder, PeopleFacts(people, {}))
+        for _ in range(100):
+            found = {e["slug"]: e for e in api(server, "/api/experts?q=postgres")[1]["experts"]}
+            if found["ana"]["name"] == "Ana Lopez-Garcia":
+                break
+        else:
+            pytest.fail("people.json change was not picked up")
+        assert found["ana"]["teams"] == ["platform"] and "carl" not in found
 
 
 def test_opensearch_description_is_linked_from_every_page(port: int, sample_output: Path) -> None:
@@ -341,3 +426,87 @@ def test_release_switch_is_picked_up_without_failed_requests(
             for client in clients:
                 client.join(timeout=10)
     assert failures == []
+
+
+def children_of(pid: int) -> set[int]:
+    """Return the ids of the live (not zombie) child processes of `pid`, from /proc."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_workers_share_the_socket_follow_switches_and_are_replaced(
+    sample_output: Path, tmp_path: Path
+) -> None:
+    """`blog serve --workers 2`: two processes answer; each picks up a release switch."""
+    releases = tmp_path / "releases"
+    for name in ("r1", "r2"):
+        shutil.copytree(sample_output / "site", releases / name / "site", symlinks=True)
+        shutil.copytree(sample_output / "search-index", releases / name / "search-index")
+    state = json.loads((releases / "r2/search-index/intrablog-index.json").read_text())
+    kept = [
+        DocumentSource(p, "", "", "", "", (), (), (), (), "", datetime(2026, 1, 1), h)
+        for p, h in state["hashes"].items()
+    ]
+    extra = expert_source("posts/2026/zanzibar.md", "Zanzibar tuples", ("ana",), "2026-11-01")
+    update_index(releases / "r2" / "search-index", [*kept, extra])
+    (tmp_path / "current").symlink_to("releases/r1")
+    port = free_port()
+    blog = Path(sys.executable).with_name("blog")
+    command = [str(blog)] if blog.exists() else [sys.executable, "-m", "tools.cli"]
+    process = subprocess.Popen(
+        [*command, "serve", "--root", str(tmp_path), "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def zanzibar_hits() -> int:
+        status, data = api(port, "/api/search?q=zanzibar&exact=1")  # a new connection each
+        assert status == 200
+        return int(data["total"])
+
+    def settled(expected: int) -> bool:
+        """Twenty requests in a row (spread over both workers) see `expected`."""
+        return any(all(zanzibar_hits() == expected for _ in range(20)) for _ in range(400))
+
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        for _ in range(100):  # the socket listens before the workers are forked
+            workers = children_of(process.pid)
+            if len(workers) == 2:
+                break
+            time.sleep(0.05)
+        assert len(workers) == 2
+        assert settled(0)
+        temp = tmp_path / "current.tmp"
+        temp.symlink_to("releases/r2")
+        temp.replace(tmp_path / "current")
+        assert settled(1)
+        # A worker that dies is replaced, and the service keeps answering.
+        os.kill(next(iter(workers)), signal.SIGKILL)
+        for _ in range(100):
+            now = children_of(process.pid)
+            if len(now) == 2 and now != workers:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"the killed worker was not replaced: {now}")
+        assert settled(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.returncode == 0
+    assert children_of(process.pid) == set()

@@ -139,13 +139,21 @@ def build(
     default=None,
     help="Answer one request for PATH in-process, print the body and exit (1 if not 200).",
 )
-def serve(host: str, port: int, root: Path | None, get_path: str | None) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes sharing the listening socket (one per core uses every core).",
+)
+def serve(host: str, port: int, root: Path | None, get_path: str | None, workers: int) -> None:
     """Serve the built site over HTTP (waitress), with a 404 page and safe headers.
 
     \b
     Example:
       blog serve --port 8000
       blog serve --get /posts/
+      blog serve --workers 2 --root /srv/intrablog
     """
     from tools.serve import call_app, default_root, make_app
     from tools.serve import serve as run_server
@@ -158,7 +166,8 @@ def serve(host: str, port: int, root: Path | None, get_path: str | None) -> None
         sys.stdout.buffer.write(body)
         sys.exit(0 if status == 200 else 1)
     click.echo(f"Serving {site_root} at http://{host}:{port}/", err=True)
-    run_server(site_root, host, port, threads=int(os.environ.get("BLOG_SERVE_THREADS", "8")))
+    threads = int(os.environ.get("BLOG_SERVE_THREADS", "8"))
+    run_server(site_root, host, port, threads=threads, workers=workers)
 
 
 # ---- curation, digest (issue 7) ----
@@ -862,6 +871,91 @@ def preview(root: Path, host: str, port: int, output: Path | None) -> None:
         log(f"Previewing drafts at {url}; edit and save, then reload. Ctrl-C stops.")
 
     run_preview(root, host=host, port=port, output=output, on_ready=ready, log=log)
+
+
+# ---- stats (issue 9) ----
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_site_root_option
+@click.option(
+    "--access-log",
+    "access_logs",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An nginx/Apache combined-format access log, plain or .gz (rotated files too); "
+    "repeat for several. Its post views are added to the counts file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON on stdout.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print every figure as CSV on stdout.")
+@click.option(
+    "--counts",
+    "counts_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The counts file to read and update. Default: STATS_VIEWS_FILE "
+    "(content/stats/views.json).",
+)
+@click.option(
+    "--now",
+    type=_DATE,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Compute the figures as of the end of this day (UTC). Default: STATS_NOW, or now.",
+)
+def stats(
+    root: Path,
+    access_logs: tuple[Path, ...],
+    as_json: bool,
+    as_csv: bool,
+    counts_path: Path | None,
+    now: datetime | None,
+) -> None:
+    """Count post views in access logs, and report adoption per team for comms.
+
+    Stores only views per post page and day (no IPs, no user agents); re-reading a log
+    never counts it twice. Without --access-log the stored counts are used. --json and
+    --csv print the figures the stats page shows (site-wide and per team).
+
+    \b
+    Example:
+      blog stats --access-log /var/log/nginx/access.log --access-log /var/log/nginx/access.log.1
+      blog stats --json > stats.json
+      blog stats --csv --now 2026-12-31 > q4.csv
+    """
+    from plugins.stats.access_log import lines_of
+    from plugins.stats.settings import parse_now
+    from tools.stats import run_stats, summary_lines
+
+    if as_json and as_csv:
+        raise click.UsageError("use either --json or --csv, not both")
+    when = parse_now(now.date().isoformat()) if now else None
+    run = run_stats(root, logs=access_logs, counts_path=counts_path, now=when)
+    if run.counter is not None:
+        for line in lines_of(run.counter):
+            click.echo(line, err=True)
+        tally = run.counter.tally
+        click.echo(
+            f"Counted {tally.counted} views from {tally.lines} lines into {run.counts_path}; "
+            f"skipped {tally.malformed} malformed, {tally.bots} bots, {tally.not_post} "
+            f"other paths, {tally.not_get} non-GET, {tally.not_ok} non-200/304, "
+            f"{tally.repeats} repeats, {tally.already_counted} already counted",
+            err=True,
+        )
+    if as_json:
+        data = run.stats.to_json()
+        if run.counter is not None:
+            data["log"] = {
+                **run.counter.tally.to_json(),
+                "files": [f.to_json() for f in run.counter.files],
+            }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    elif as_csv:
+        click.echo(run.stats.to_csv(), nl=False)
+    else:
+        for line in summary_lines(run.stats):
+            click.echo(line)
 
 
 if __name__ == "__main__":

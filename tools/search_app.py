@@ -1,10 +1,12 @@
 """The search side of `blog serve`: /search (HTML), /api/search and /api/experts (JSON).
 
 The index is read from <root>/current/search-index (a release root) or
-<root>/search-index (a build output). Every request checks the index folder's real path
-and its newest Whoosh generation; when either changed (a publish switched `current`, or
-a build committed), the next request opens a new searcher and swaps it in under a lock.
-Requests already running finish on the old one, which is freed when the last drops it.
+<root>/search-index (a build output). Every request checks the index folder's real path,
+its newest Whoosh generation and the times of search.html and people.json; when any
+changed (a publish switched `current`, or a build committed), a background thread opens
+the new one, warms it with the terms the old one had loaded, and swaps it in; meanwhile
+and until their end, requests are answered from the old one, which is freed when the
+last drops it. (With no index open yet, the first request opens it.)
 Whoosh's `Searcher.refresh()` is never used: it is broken in whoosh-reloaded 2.7.5.
 
 Each opened generation keeps a small cache of finished responses, so popular queries
@@ -18,15 +20,17 @@ import logging
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote_plus
 
 import jinja2
 
+from plugins.search_index.people_file import PEOPLE_FILE
 from plugins.search_index.query import (
     MAX_QUERY_CHARS,
     OpenIndex,
@@ -42,6 +46,7 @@ SHELL_FILE = "search.html"
 SEARCH_PATHS = frozenset({"/search", "/search/", "/api/search", "/api/experts"})
 CACHE_ENTRIES = 2048
 MAX_EXPERTS = 50
+RETRY_SECONDS = 5.0  # an index that failed to open is tried again after this long
 _TOC = re.compile(r"^_MAIN_(\d+)\.toc$")
 
 HTML = "text/html; charset=utf-8"
@@ -79,14 +84,15 @@ def _response(code: int, reason: str, content_type: str, body: bytes) -> Respons
 
 def search_url(q: str, page: int = 1, sort: str | None = None, exact: bool = False) -> str:
     """Return a relative link to the search page (the page itself sits at /search)."""
-    params: list[tuple[str, str]] = [("q", q)]
+    # What urlencode() gives, built directly: pages link to dozens of searches.
+    url = "search?q=" + quote_plus(q)
     if sort and sort != "relevance":
-        params.append(("sort", sort))
+        url += "&sort=" + quote_plus(sort)
     if page > 1:
-        params.append(("page", str(page)))
+        url += f"&page={page}"
     if exact:
-        params.append(("exact", "1"))
-    return "search?" + urlencode(params)
+        url += "&exact=1"
+    return url
 
 
 def index_dir(root: Path) -> Path | None:
@@ -115,7 +121,7 @@ def latest_generation(folder: Path) -> int | None:
 class Snapshot:
     """One opened index generation with its page template and response cache."""
 
-    key: tuple[str, int, int]
+    key: tuple[str, int, int, int]
     index: OpenIndex
     template: jinja2.Template
     cache: OrderedDict[tuple[Any, ...], Response] = field(default_factory=OrderedDict)
@@ -144,37 +150,66 @@ class SearchService:
         self.root = Path(root)
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
+        self._opening: tuple[str, int, int, int] | None = None
+        self._failed: tuple[tuple[str, int, int, int], float] | None = None
         self._env = jinja2.Environment(autoescape=True, auto_reload=False)
 
     def current(self) -> Snapshot | None:
-        """Return the snapshot for the index as it is now, opening a new one if it changed."""
+        """Return the snapshot to answer from now.
+
+        The first one is opened on the spot. When the index changes later, the new one is
+        opened (and warmed with the terms the old one had loaded) in a background thread
+        while requests keep being answered from the old one, then swapped in.
+        """
         folder = index_dir(self.root)
         generation = latest_generation(folder) if folder is not None else None
         if folder is None or generation is None:
             return self._snapshot if self._snapshot is not None else None
-        shell = folder / SHELL_FILE
-        try:
-            shell_stamp = shell.stat().st_mtime_ns
-        except OSError:
-            shell_stamp = 0
-        key = (str(folder), generation, shell_stamp)
+        key = (str(folder), generation, _stamp(folder / SHELL_FILE), _stamp(folder / PEOPLE_FILE))
         snapshot = self._snapshot
         if snapshot is not None and snapshot.key == key:
             return snapshot
+        if snapshot is None:
+            with self._lock:  # nothing to answer from meanwhile: open it now
+                if self._snapshot is None:
+                    self._snapshot = self._open(key, folder, None)
+                return self._snapshot
         with self._lock:
-            snapshot = self._snapshot
-            if snapshot is not None and snapshot.key == key:
+            failed = self._failed
+            if self._opening == key or (
+                failed and failed[0] == key and time.monotonic() - failed[1] < RETRY_SECONDS
+            ):
                 return snapshot
-            try:
-                opened = OpenIndex(folder)
-                source = shell.read_text(encoding="utf-8") if shell_stamp else FALLBACK_SHELL
-                template = self._env.from_string(source)
-            except Exception:  # a half-deleted or foreign folder: keep serving the old one
-                logger.exception("search: cannot open the index in %s", folder)
-                return snapshot
-            self._snapshot = Snapshot(key=key, index=opened, template=template)
-            logger.info("search: opened %s generation %d", folder, generation)
-            return self._snapshot
+            self._opening = key
+        threading.Thread(
+            target=self._swap, args=(key, folder, snapshot), name="search-open", daemon=True
+        ).start()
+        return snapshot
+
+    def _open(
+        self, key: tuple[str, int, int, int], folder: Path, previous: Snapshot | None
+    ) -> Snapshot | None:
+        """Open the index in `folder` (None if it cannot be read: a half-deleted folder)."""
+        try:
+            opened = OpenIndex(folder)
+            shell = folder / SHELL_FILE
+            source = shell.read_text(encoding="utf-8") if key[2] else FALLBACK_SHELL
+            template = self._env.from_string(source)
+            if previous is not None:
+                opened.warm_from(previous.index)
+        except Exception:
+            logger.exception("search: cannot open the index in %s", folder)
+            self._failed = (key, time.monotonic())
+            return None
+        logger.info("search: opened %s generation %d", folder, key[1])
+        return Snapshot(key=key, index=opened, template=template)
+
+    def _swap(self, key: tuple[str, int, int, int], folder: Path, previous: Snapshot) -> None:
+        fresh = self._open(key, folder, previous)
+        with self._lock:
+            if fresh is not None:
+                self._snapshot = fresh  # requests still running keep the old one
+            self._opening = None
 
     def handle(self, path: str, query_string: str) -> Response:
         """Answer one GET request for a search path."""
@@ -245,6 +280,13 @@ class SearchService:
         except QueryError as error:
             return _json(400, "Bad Request", {"error": str(error)})
         return _json(200, "OK", {"query": q, "experts": [e.to_json() for e in experts]})
+
+
+def _stamp(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _json(code: int, reason: str, data: dict[str, Any]) -> Response:

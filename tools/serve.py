@@ -3,6 +3,10 @@
 /search, /api/search and /api/experts are answered from the search index beside the
 site (tools/search_app.py); every other path is a static file.
 
+`blog serve --workers N` binds the socket once and forks N processes that all accept on
+it (threads share one core because of the GIL; processes use them all); each worker has
+its own app, searchers and caches, and follows release switches on its own.
+
 The root may be a release root (serves `current/site`, re-resolved on every request so a
 publish or rollback is picked up without a restart), a build output folder (serves
 `site/`), or a folder of HTML. Nothing outside the site folder is ever served.
@@ -10,14 +14,23 @@ publish or rollback is picked up without a restart), a build output folder (serv
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import logging
 import mimetypes
 import os
 import posixpath
+import signal
+import socket
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from plugins._shared.problems import BlogError
+
+logger = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -49,6 +62,9 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
 }
 CHUNK = 64 * 1024
+WORKER_MIN_SECONDS = 2.0  # a worker dying sooner than this after its start failed to start
+WORKER_MAX_QUICK_DEATHS = 5
+WORKER_RESTART_DELAY = 0.2
 
 
 def site_dir(root: Path) -> Path:
@@ -157,17 +173,17 @@ def make_app(root: Path) -> WSGIApp:
         return [b""] if head else result
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        site = site_dir(root)
         method = environ.get("REQUEST_METHOD", "GET")
         head = method == "HEAD"
-        if method not in ("GET", "HEAD"):
-            return error_page(site, start_response, 405, head)
         url_path = _decode_path(environ)
-        if url_path in SEARCH_PATHS:
+        if url_path in SEARCH_PATHS and method in ("GET", "HEAD"):
             answer = search.handle(url_path, environ.get("QUERY_STRING", ""))
             headers = [*answer.headers, ("Cache-Control", "no-cache")]
             result = respond(start_response, answer.status, answer.body, headers)
             return [b""] if head else result
+        site = site_dir(root)
+        if method not in ("GET", "HEAD"):
+            return error_page(site, start_response, 405, head)
         resolved = resolve_path(site, url_path)
         if resolved.status == 301 and resolved.location is not None:
             query = environ.get("QUERY_STRING")
@@ -217,11 +233,95 @@ def call_app(app: WSGIApp, path: str) -> tuple[int, dict[str, str], bytes]:
     return captured["status"], captured["headers"], body
 
 
-def serve(root: Path, host: str, port: int, threads: int = 8) -> None:
-    """Serve `root` with waitress until interrupted."""
+def serve(root: Path, host: str, port: int, threads: int = 8, workers: int = 1) -> None:
+    """Serve `root` with waitress until interrupted, in `workers` processes."""
     import waitress
 
-    waitress.serve(make_app(root), host=host, port=port, threads=threads, ident="intrablog")
+    if workers <= 1:
+        waitress.serve(make_app(root), host=host, port=port, threads=threads, ident="intrablog")
+        return
+    listener = listening_socket(host, port)
+
+    def work() -> None:
+        # Each worker builds its own app after the fork: its own searchers, caches, threads.
+        waitress.serve(make_app(root), sockets=[listener], threads=threads, ident="intrablog")
+
+    try:
+        run_workers(work, workers)
+    finally:
+        listener.close()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Bind and listen once, before forking, so every worker accepts on the same socket."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise BlogError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    listener.listen(1024)
+    return listener
+
+
+def run_workers(work: Callable[[], None], count: int) -> None:
+    """Run `work` in `count` forked processes until SIGTERM or SIGINT; replace any that die.
+
+    Python threads share one core (the GIL), so several processes are the way to use
+    several cores. The parent only supervises: it forwards SIGTERM to the workers and
+    waits for them. A worker that dies is replaced, unless workers keep dying within
+    WORKER_MIN_SECONDS of starting (then the parent stops everything and fails).
+    """
+    started: dict[int, float] = {}
+    stopping = False
+    quick_deaths = 0
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            code = 0
+            try:
+                work()
+            except Exception:  # report it; os._exit skips the parent's cleanup handlers
+                logger.exception("serve: worker %d failed", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)
+        started[pid] = time.monotonic()
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(started):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for _ in range(count):
+            spawn()
+        while started:
+            try:
+                pid, _status = os.wait()
+            except ChildProcessError:
+                break
+            began = started.pop(pid, None)
+            if stopping or began is None:
+                continue
+            quick_deaths = quick_deaths + 1 if time.monotonic() - began < WORKER_MIN_SECONDS else 0
+            if quick_deaths >= WORKER_MAX_QUICK_DEATHS:
+                stop(signal.SIGTERM, None)
+                raise BlogError("serve: workers keep dying at start; see the log above")
+            logger.warning("serve: worker %d ended; starting a new one", pid)
+            time.sleep(WORKER_RESTART_DELAY)
+            spawn()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def default_root() -> Path:

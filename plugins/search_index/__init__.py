@@ -12,8 +12,10 @@ Two edges:
   values, never text; the child drops Pelican's "Unable to find" warnings (the build
   reports them when it renders). Its `generate_output`, which runs after the posts are
   written, waits for that process (its errors and log lines come back to the build),
-  writes opensearch.xml into the site, and renders the theme's `search.html` into the
-  index folder as the shell `blog serve` fills with results.
+  writes opensearch.xml into the site, writes people.json into the index folder (names,
+  teams, declared expertise, git credits per post: what the service needs to rank
+  people, people_file.py), and renders the theme's `search.html` into the index folder
+  as the shell `blog serve` fills with results.
 
 The index lives beside the site (output/search-index/ for output/site/), never inside it.
 Drafts and hidden posts are never indexed.
@@ -48,6 +50,7 @@ from plugins.search_index import related as related_module
 from plugins.search_index.config import SearchIndexSettings
 from plugins.search_index.documents import source_of
 from plugins.search_index.opensearch import OPENSEARCH_FILE, render_opensearch
+from plugins.search_index.people_file import collect, write_people
 from plugins.search_index.profiles import read_authors
 from plugins.search_index.related import RelatedInput, related_posts
 from plugins.search_index.writer import IndexReport, update_index
@@ -149,6 +152,8 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
             articles = self.context.get("articles", [])
             job = ForkJob(index_posts, *self._index_arguments(articles))
         report = job.result()
+        profiles = read_authors(Path(self.settings["PATH"]) / "authors")
+        write_people(config.index_dir, collect(profiles, self.context.get("articles", [])))
         logger.info(
             "search index: %d posts, %d added, %d updated, %d deleted%s in %.2f s",
             report.documents,

@@ -1,7 +1,8 @@
-"""Read authors' display names and teams from the headers of content/authors/<slug>.md.
+"""Read authors' names, teams and declared expertise from content/authors/<slug>.md headers.
 
-Only the `Name:` and `Team:` lines are read: the people plugin owns profiles; the index
-needs these two values to show names and to facet and filter by team.
+Only the `Name:`, `Team:` and `Expertise:` lines are read: the people plugin owns profiles;
+the index needs names and teams to show, facet and filter, and the search service ranks
+people for a query with their declared expertise (see people_file.py).
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugins._shared.metadata import read_header
+from plugins._shared.metadata import read_header, split_list
 
 
 @dataclass(frozen=True, slots=True)
 class AuthorInfo:
-    """An author's display name and team slug (empty when unknown)."""
+    """An author's display name, team slug (empty when unknown) and declared expertise."""
 
     name: str
     team: str
+    expertise: tuple[str, ...] = ()
 
 
 def read_authors(authors_dir: Path) -> dict[str, AuthorInfo]:
@@ -29,8 +31,10 @@ def read_authors(authors_dir: Path) -> dict[str, AuthorInfo]:
         header = read_header(path.read_text(encoding="utf-8", errors="replace"))
         name = header.get("name")
         team = header.get("team")
+        expertise = header.get("expertise")
         found[path.stem.lower()] = AuthorInfo(
             name=name.value.strip() if name else path.stem,
             team=team.value.strip().lower() if team else "",
+            expertise=tuple(split_list(expertise.value)) if expertise else (),
         )
     return found

@@ -11,8 +11,12 @@ A query of one misspelled word is searched as its correction ("typo tolerance");
 queries with no hits get a "did you mean" suggestion. Anything unparsable raises
 QueryError with a message meant for the person who typed it.
 
-`OpenIndex` wraps one opened index generation. A Whoosh searcher is not thread-safe
-(its matchers share one file position), so every search holds the instance's lock.
+`OpenIndex` wraps one opened index generation. It answers from arrays held in memory
+(memory.py: per-term BM25F scores, per-document facet values and dates), so a search is a
+few numpy operations instead of a walk through Whoosh's pure-Python matchers; Whoosh itself
+is read only under the instance's lock (a searcher is not thread-safe). Snippets are cut
+by snippets.py. `experts` ranks people for a query with the people plugin's score
+(plugins/people/experts.py) and the facts the build wrote to people.json.
 """
 
 from __future__ import annotations
@@ -20,18 +24,28 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight, index
-from whoosh import query as wq
-from whoosh.query.compound import DefaultOr
+import numpy as np
+from whoosh import index
 
+from plugins.people.experts import (
+    PostEvidence,
+    PostMatch,
+    declared_strengths,
+    score_people,
+    topic_key,
+)
 from plugins.search_index import schema as s
+from plugins.search_index.memory import BoolArray, FloatArray, MemoryIndex, Postings, StoredDoc
+from plugins.search_index.people_file import read_people
+from plugins.search_index.snippets import Stemmer, highlight_fragments, highlight_whole
+from plugins.search_index.spelling import Speller
 
 MAX_QUERY_CHARS = 200
 MAX_CLAUSES = 16
@@ -44,8 +58,8 @@ FILTERS = ("tag", "author", "team", "series", "year", "after", "before")
 DATE_FILTERS = ("year", "after", "before")
 EXPERT_HITS = 200
 HIGHLIGHT_CHARS = 1000
-# Half-life of a post's weight in expert ranking, in days.
-EXPERT_HALF_LIFE_DAYS = 365.0
+ANALYZED_WORDS = 20_000  # cached query-word analyses per opened index
+WARM_TERMS = 3000  # terms a new generation loads, in the background, from the old one's
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 _FIELD_TOKEN = re.compile(r"^(?P<neg>-?)(?P<field>[A-Za-z]+):(?P<value>.*)$", re.DOTALL)
@@ -276,7 +290,12 @@ class SearchResults:
 
 @dataclass(frozen=True, slots=True)
 class Expert:
-    """An author ranked for a query, with the evidence."""
+    """A person ranked for a query, with the evidence.
+
+    `posts` counts the matching posts they wrote or were credited on (`latest` is the
+    newest, "" when none: declared expertise alone); `top_posts` are the three adding most;
+    `declared` says whether declared expertise counted (not in the JSON: its keys are fixed).
+    """
 
     slug: str
     name: str
@@ -285,6 +304,7 @@ class Expert:
     posts: int
     latest: str
     top_posts: tuple[tuple[str, str], ...]
+    declared: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Return the stable JSON shape of one /api/experts entry."""
@@ -300,75 +320,21 @@ class Expert:
 
 
 @dataclass(frozen=True, slots=True)
-class ExpertEvidence:
-    """One matching post as seen by expert ranking."""
+class Match:
+    """Which documents a query matches (a mask over docnums) and their scores."""
 
-    authors: tuple[str, ...]
-    relevance: float
-    when: datetime
-    title: str
-    url: str
-
-
-def rank_experts(
-    evidence: Iterable[ExpertEvidence],
-    *,
-    now: datetime,
-    names: Mapping[str, str],
-    teams: Mapping[str, tuple[str, ...]],
-    limit: int = 10,
-) -> list[Expert]:
-    """Rank authors by the posts that match a query.
-
-    Each matching post adds relevance × freshness to each of its authors, where relevance
-    is the hit's score over the best hit's score (0..1] and freshness is
-    0.5 + 0.5 × 2^(-age / EXPERT_HALF_LIFE_DAYS): an old post still counts half.
-    This is the seam where the people plugin's own ranking can replace this one.
-    """
-    totals: dict[str, float] = {}
-    counts: Counter[str] = Counter()
-    latest: dict[str, datetime] = {}
-    best: dict[str, list[tuple[float, str, str]]] = {}
-    for item in evidence:
-        age_days = max(0.0, (now - item.when).total_seconds() / 86400)
-        weight = item.relevance * (0.5 + 0.5 * 2 ** (-age_days / EXPERT_HALF_LIFE_DAYS))
-        for slug in item.authors:
-            totals[slug] = totals.get(slug, 0.0) + weight
-            counts[slug] += 1
-            latest[slug] = max(latest.get(slug, item.when), item.when)
-            best.setdefault(slug, []).append((-weight, item.title, item.url))
-    ranked = sorted(totals, key=lambda slug: (-totals[slug], slug))[:limit]
-    return [
-        Expert(
-            slug=slug,
-            name=names.get(slug, slug),
-            teams=teams.get(slug, ()),
-            score=totals[slug],
-            posts=counts[slug],
-            latest=latest[slug].date().isoformat(),
-            top_posts=tuple((t, u) for _, t, u in sorted(best[slug])[:3]),
-        )
-        for slug in ranked
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class _DocFacets:
-    tags: tuple[str, ...]
-    authors: tuple[str, ...]
-    teams: tuple[str, ...]
-    year: str
-    when: datetime | None
-
-
-def _split(value: Any) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(v for v in str(value).split(s.SEPARATOR) if v)
+    mask: BoolArray
+    scores: FloatArray
 
 
 class OpenIndex:
-    """One opened index generation: a searcher, per-document facet values, a lock."""
+    """One opened index generation: its arrays (memory.py), people facts, a Whoosh lock.
+
+    Searching reads the in-memory arrays; only loading a term's postings or positions the
+    first time, analyzing a query word the first time and reading the spelling vocabulary
+    (on the first misspelled word) use Whoosh, under the lock (a Whoosh searcher is not
+    thread-safe).
+    """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
@@ -377,132 +343,177 @@ class OpenIndex:
         self._searcher = self._ix.searcher()
         self._lock = threading.Lock()
         self._analyzer = self._ix.schema[s.TITLE].analyzer
-        # Facets are counted over these per-document values; Whoosh's groupedby on a
-        # multi-valued field rebuilds them from postings on every search.
-        self._facets: dict[int, _DocFacets] = {}
+        self._analyzed: dict[str, tuple[str, ...]] = {}
+        self._stem = Stemmer()
+        self._memory = MemoryIndex(self._searcher, self._lock)
+        self._speller: Speller | None = None
+        self.doc_count = self._memory.doc_count
+        facts = read_people(index_dir)
+        self._credits = facts.credits
         self.author_names: dict[str, str] = {}
         self.author_teams: dict[str, tuple[str, ...]] = {}
-        self.tag_labels: dict[str, str] = {}
-        reader = self._searcher.reader()
-        for docnum, stored in reader.iter_docs():
-            authors = _split(stored.get(s.AUTHORS))
-            teams = _split(stored.get(s.TEAM))
-            when = stored.get(s.DATE)
-            self._facets[docnum] = _DocFacets(
-                tags=_split(stored.get(s.TAGS)),
-                authors=authors,
-                teams=teams,
-                year=str(when.year) if when else "",
-                when=when,
-            )
-            for slug, name in zip(authors, stored.get(s.AUTHOR_NAMES) or (), strict=False):
-                self.author_names.setdefault(slug, str(name))
-            for slug in authors:
+        for doc in self._memory.docs:
+            if doc is None:
+                continue
+            for slug, name in zip(doc.authors, doc.author_names, strict=False):
+                self.author_names.setdefault(slug, name)
+            for slug in doc.authors:
                 known = self.author_teams.get(slug, ())
-                self.author_teams[slug] = known + tuple(t for t in teams if t not in known)
-        self.doc_count = len(self._facets)
+                self.author_teams[slug] = known + tuple(t for t in doc.teams if t not in known)
+        for slug, info in facts.people.items():
+            self.author_names[slug] = info.name
+            if info.team:
+                self.author_teams[slug] = (info.team,)
+        # Each person's declared topics as sets of index terms, for declared_strengths.
+        self._declared = {
+            slug: tuple(
+                words for topic in info.expertise if (words := frozenset(self._terms(topic)))
+            )
+            for slug, info in facts.people.items()
+        }
+
+    def warm_from(self, previous: OpenIndex) -> None:
+        """Load what `previous` (an older generation) had loaded: its recent terms, spelling."""
+        self._memory.warm(previous._memory.recent_keys(WARM_TERMS))
+        for text in list(previous._analyzed)[-WARM_TERMS:]:
+            self._terms(text)
+        if previous._speller is not None:
+            self._spelling()
 
     def close(self) -> None:
         """Close the searcher (only once no request uses it)."""
         with self._lock:
             self._searcher.close()
 
-    # -- building queries ------------------------------------------------------------
+    # -- matching --------------------------------------------------------------------
 
-    def _terms(self, text: str) -> list[str]:
-        return [token.text for token in self._analyzer(text, mode="query")]
+    def _terms(self, text: str) -> tuple[str, ...]:
+        """Return the index terms of `text` (the schema's analyzer, query mode; cached)."""
+        found = self._analyzed.get(text)
+        if found is None:
+            with self._lock:  # the analyzer's stemming cache is not thread-safe either
+                found = tuple(token.text for token in self._analyzer(text, mode="query"))
+            if len(self._analyzed) >= ANALYZED_WORDS:
+                self._analyzed = {}
+            self._analyzed[text] = found
+        return found
 
-    def _word_query(self, word: str) -> wq.Query | None:
+    def _add(self, target: Match, postings: Postings, boost: float) -> None:
+        target.scores[postings.ids] += boost * postings.scores
+        target.mask[postings.ids] = True
+
+    def _empty(self) -> Match:
+        size = self._memory.size
+        return Match(np.zeros(size, dtype=np.bool_), np.zeros(size, dtype=np.float64))
+
+    def _word(self, word: str) -> Match | None:
+        """Match one typed word in every text field (stemmed) and keyword field (as is)."""
         terms = self._terms(word)
-        keyword = [
-            wq.Term(name, word.lower(), boost=boost) for name, boost in s.KEYWORD_FIELDS.items()
-        ]
         if not terms:
             return None  # a stop word
-        if len(terms) > 1:  # "e.g." or "node.js": the parts next to each other
-            return _or([*self._phrase_queries(terms), *keyword])
-        return _or(
-            [wq.Term(name, terms[0], boost=boost) for name, boost in s.TEXT_FIELDS.items()]
-            + keyword
-        )
+        found = self._empty()
+        memory = self._memory
+        for name, boost in s.TEXT_FIELDS.items():
+            if len(terms) > 1:  # "e.g." or "node.js": the parts next to each other
+                self._add(found, memory.phrase(name, terms), boost)
+            else:
+                self._add(found, memory.term(name, terms[0]), boost)
+        for name, boost in s.KEYWORD_FIELDS.items():
+            self._add(found, memory.term(name, word.lower()), boost)
+        return found
 
-    def _phrase_queries(self, terms: list[str]) -> list[wq.Query]:
-        return [wq.Phrase(name, terms, boost=boost) for name, boost in s.TEXT_FIELDS.items()]
-
-    def build_query(self, parsed: ParsedQuery) -> wq.Query | None:
-        """Return the Whoosh query for a parsed query, or None when it asks for nothing."""
-        clauses: list[wq.Query] = []
-        for word in parsed.words:
-            clause = self._word_query(word)
-            if clause is not None:
-                clauses.append(clause)
-        for phrase in parsed.phrases:
-            terms = self._terms(phrase)
-            if len(terms) == 1:
-                clause = self._word_query(terms[0])
-                if clause is not None:
-                    clauses.append(clause)
-            elif terms:
-                clauses.append(_or(self._phrase_queries(terms)))
-        for name, value in parsed.filters:
-            if name not in DATE_FILTERS:
-                clauses.append(_filter_query(name, value))
-        if not clauses and any(name in DATE_FILTERS for name, _ in parsed.filters):
-            clauses.append(wq.Every())
-        if not clauses:
+    def _phrase(self, phrase: str) -> Match | None:
+        terms = self._terms(phrase)
+        if len(terms) == 1:
+            return self._word(terms[0])
+        if not terms:
             return None
-        combined: wq.Query = clauses[0] if len(clauses) == 1 else wq.And(clauses)
-        excluded = [c for c in (self._word_query(w) for w in parsed.excluded) if c is not None]
-        if excluded:
-            combined = wq.AndNot(combined, _or(excluded))
-        return combined
+        found = self._empty()
+        for name, boost in s.TEXT_FIELDS.items():
+            self._add(found, self._memory.phrase(name, terms), boost)
+        return found
+
+    def match(self, parsed: ParsedQuery) -> Match | None:
+        """Return the documents a parsed query matches, or None when it asks for nothing.
+
+        Every word, phrase and filter must match; a document's score is the sum of its
+        words' and phrases' scores (a query of filters alone scores every match 1).
+        """
+        memory = self._memory
+        scored = [
+            m
+            for m in (
+                *(self._word(w) for w in parsed.words),
+                *(self._phrase(p) for p in parsed.phrases),
+            )
+            if m is not None
+        ]
+        keywords = [(n, v) for n, v in parsed.filters if n not in DATE_FILTERS]
+        dates = [_date_bounds(n, v) for n, v in parsed.filters if n in DATE_FILTERS]
+        if not (scored or keywords or dates):
+            return None
+        mask = memory.live.copy()
+        scores = np.zeros(memory.size, dtype=np.float64) if scored else memory.all_docs.copy()
+        for found in scored:
+            mask &= found.mask
+            scores += found.scores
+        for name, value in keywords:
+            allowed = np.zeros(memory.size, dtype=np.bool_)
+            allowed[memory.term(s.FILTER_FIELDS[name], value).ids] = True
+            mask &= allowed
+        if dates:
+            start = max(low for low, _ in dates)
+            end = min(high for _, high in dates)
+            mask &= memory.date_mask(start, end)
+        for word in parsed.excluded:
+            unwanted = self._word(word)
+            if unwanted is not None:
+                mask &= ~unwanted.mask
+        return Match(mask, scores)
+
+    def _highlight_terms(self, parsed: ParsedQuery) -> frozenset[str]:
+        terms: set[str] = set()
+        for text in (*parsed.words, *parsed.phrases):
+            terms.update(self._terms(text))
+        return frozenset(terms)
 
     # -- searching -------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Answer a search request (thread-safe)."""
         parsed = parse_query(request.q)
-        with self._lock:
-            results = self._search(parsed, request)
-            if results.total or not parsed.words:
-                return results
-            corrected = self._corrected(parsed)
-            if corrected is None:
-                return results
-            single = len(parsed.words) == 1 and not (parsed.phrases or parsed.filters)
-            if single and not request.exact:
-                retry = self._search(corrected, request)
-                if retry.total:
-                    return _replace(retry, corrected_from=parsed.text)
-            return _replace(results, suggestion=corrected.text)
+        results = self._search(parsed, request)
+        if results.total or not parsed.words:
+            return results
+        corrected = self._corrected(parsed)
+        if corrected is None:
+            return results
+        single = len(parsed.words) == 1 and not (parsed.phrases or parsed.filters)
+        if single and not request.exact:
+            retry = self._search(corrected, request)
+            if retry.total:
+                return _replace(retry, corrected_from=parsed.text)
+        return _replace(results, suggestion=corrected.text)
 
     def _search(self, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
-        query = self.build_query(parsed)
-        if query is None:
+        found = self.match(parsed)
+        if found is None:
             return SearchResults(parsed.text, 0, request.page, request.page_size, request.sort)
-        allowed = self._date_mask(parsed)
-        docnums = [
-            d for d in self._searcher.docs_for_query(query) if allowed is None or d in allowed
-        ]
-        total = len(docnums)
-        facets = self._facet_counts(docnums, parsed)
+        total = int(np.count_nonzero(found.mask))
         start = (request.page - 1) * request.page_size
         hits: list[SearchHit] = []
         if start < total:
-            limit = start + request.page_size
-            if request.sort == "date":
-                found = self._searcher.search(
-                    query, limit=limit, sortedby=s.DATE, reverse=True, filter=allowed
-                )
-            else:
-                found = self._searcher.search(query, limit=limit, filter=allowed)
-            terms = {
-                text for fieldname, text in query.iter_all_terms() if fieldname in s.TEXT_FIELDS
-            }
-            # Index, never list(found): that counts every match a second time.
-            for rank in range(start, min(limit, found.scored_length())):
-                hit = found[rank]
-                hits.append(self._hit(hit.fields(), hit.score or 0.0, terms))
+            order = self._memory.ordered(
+                found.mask, found.scores, start + request.page_size, request.sort == "date"
+            )
+            terms = self._highlight_terms(parsed)
+            page = order[start:]
+            holds = self._holding(page, terms)
+            for index, docnum in enumerate(page):
+                doc = self._memory.docs[docnum]
+                if doc is not None:
+                    fields = {name for name, flags in holds.items() if flags[index]}
+                    hits.append(self._hit(doc, float(found.scores[docnum]), terms, fields))
         return SearchResults(
             query=parsed.text,
             total=total,
@@ -510,90 +521,64 @@ class OpenIndex:
             page_size=request.page_size,
             sort=request.sort,
             hits=tuple(hits),
-            facets=facets,
+            facets=self._facet_counts(found.mask, parsed) if total else _no_facets(),
         )
 
-    def _date_mask(self, parsed: ParsedQuery) -> set[int] | None:
-        """Return the documents the date filters allow (None: no date filter).
+    def _holding(self, docnums: Sequence[int], terms: frozenset[str]) -> dict[str, BoolArray]:
+        """For title, summary and body: which of `docnums` hold one of `terms` (postings)."""
+        page = np.asarray(docnums, dtype=np.int64)
+        holds: dict[str, BoolArray] = {}
+        for name in (s.TITLE, s.SUMMARY, s.BODY):
+            flags = np.zeros(len(page), dtype=np.bool_)
+            for term in terms:
+                ids = self._memory.term(name, term).ids  # sorted: np.isin costs 10x more
+                if len(ids):
+                    where = np.minimum(np.searchsorted(ids, page), len(ids) - 1)
+                    flags |= ids[where] == page
+            holds[name] = flags
+        return holds
 
-        Whoosh's DateRange walks numeric trie terms (about 9 ms here); a scan of the
-        per-document dates held in memory is cheaper.
-        """
-        bounds = [
-            _date_bounds(name, value) for name, value in parsed.filters if name in DATE_FILTERS
-        ]
-        if not bounds:
-            return None
-        start = max(low for low, _ in bounds)
-        end = min(high for _, high in bounds)
-        return {
-            docnum
-            for docnum, values in self._facets.items()
-            if values.when is not None and start <= values.when < end
-        }
-
-    def _hit(self, stored: Mapping[str, Any], score: float, terms: set[str]) -> SearchHit:
-        title = str(stored.get(s.TITLE, ""))
-        summary = str(stored.get(s.SUMMARY, ""))
-        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        title_html = self._highlight(title, terms, highlight.WholeFragmenter(), formatter, 1)
-        snippet = self._highlight(
-            summary, terms, highlight.ContextFragmenter(maxchars=240, surround=80), formatter, 2
-        ) or self._highlight(
-            str(stored.get(s.EXCERPT, "")),
-            terms,
-            highlight.ContextFragmenter(maxchars=240, surround=80),
-            formatter,
-            2,
-        )
-        when = stored.get(s.DATE)
+    def _hit(
+        self, doc: StoredDoc, score: float, terms: frozenset[str], fields: set[str]
+    ) -> SearchHit:
+        # Postings say which texts hold a query word: the others are not tokenized at all.
+        seen: dict[str, int] = {}  # one <mark> class number per word across title and snippet
+        title_html = ""
+        if s.TITLE in fields:
+            title_html = highlight_whole(doc.title, terms, self._stem, seen)
+        snippet = ""
+        if s.SUMMARY in fields:
+            snippet = highlight_fragments(doc.summary[:HIGHLIGHT_CHARS], terms, self._stem, seen)
+        if not snippet and s.BODY in fields:
+            snippet = highlight_fragments(doc.excerpt[:HIGHLIGHT_CHARS], terms, self._stem, seen)
         return SearchHit(
-            url=str(stored.get(s.URL, "")),
-            title=title,
-            title_html=title_html or _escape(title),
-            snippet_html=snippet or _escape(summary[:300]),
-            date=when.date().isoformat() if when else "",
-            tags=_split(stored.get(s.TAGS)),
-            authors=_split(stored.get(s.AUTHORS)),
-            author_names=tuple(str(n) for n in stored.get(s.AUTHOR_NAMES) or ()),
-            teams=_split(stored.get(s.TEAM)),
-            series=str(stored.get(s.SERIES, "")),
-            score=round(float(score), 4),
+            url=doc.url,
+            title=doc.title,
+            title_html=title_html or _escape(doc.title),
+            snippet_html=snippet or _escape(doc.summary[:300]),
+            date=doc.date.date().isoformat() if doc.date else "",
+            tags=doc.tags,
+            authors=doc.authors,
+            author_names=doc.author_names,
+            teams=doc.teams,
+            series=doc.series,
+            score=round(score, 4),
         )
-
-    def _highlight(
-        self,
-        text: str,
-        terms: set[str],
-        fragmenter: highlight.Fragmenter,
-        formatter: highlight.HtmlFormatter,
-        top: int,
-    ) -> str:
-        if not text or not terms:
-            return ""
-        # Analysis is the cost of highlighting: look at the start of long texts only.
-        text = text[:HIGHLIGHT_CHARS]
-        return str(highlight.highlight(text, terms, self._analyzer, fragmenter, formatter, top))
 
     def _facet_counts(
-        self, docnums: Sequence[int], parsed: ParsedQuery
+        self, mask: BoolArray, parsed: ParsedQuery
     ) -> dict[str, tuple[FacetValue, ...]]:
-        counters: dict[str, Counter[str]] = {n: Counter() for n in ("tag", "author", "team")}
-        years: Counter[str] = Counter()
-        for docnum in docnums:
-            values = self._facets.get(docnum)
-            if values is None:
-                continue
-            counters["tag"].update(values.tags)
-            counters["author"].update(values.authors)
-            counters["team"].update(values.teams)
-            if values.year:
-                years[values.year] += 1
-        counters["year"] = years
+        memory = self._memory
         active = set(parsed.filters)
+        text = parsed.text
         facets: dict[str, tuple[FacetValue, ...]] = {}
-        for name, counter in counters.items():
-            top = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+        for name, facet in (
+            ("tag", memory.tags),
+            ("author", memory.authors),
+            ("team", memory.teams),
+            ("year", memory.years),
+        ):
+            top = sorted(facet.counts(mask), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
             if name == "year":
                 top.sort(key=lambda item: item[0], reverse=True)
             facets[name] = tuple(
@@ -601,7 +586,7 @@ class OpenIndex:
                     value=value,
                     label=self.author_names.get(value, value) if name == "author" else value,
                     count=count,
-                    query=refine(parsed, name, value),
+                    query=refine(parsed, name, value, text),
                 )
                 for value, count in top
                 if (name, value) not in active
@@ -609,18 +594,17 @@ class OpenIndex:
         return facets
 
     def _corrected(self, parsed: ParsedQuery) -> ParsedQuery | None:
-        reader = self._searcher.reader()
-        corrector = self._searcher.corrector(s.SPELL)
+        speller = self._spelling()
         words: list[str] = []
         changed = False
         for word in parsed.words:
             lower = word.lower()
-            if len(lower) < 3 or (s.SPELL, lower) in reader:
+            if len(lower) < 3 or speller.known(lower):
                 words.append(word)
                 continue
-            suggestions = corrector.suggest(lower, limit=1, maxdist=1 if len(lower) < 6 else 2)
-            if suggestions:
-                words.append(str(suggestions[0]))
+            suggestion = speller.suggest(lower, 1 if len(lower) < 6 else 2)
+            if suggestion:
+                words.append(suggestion)
                 changed = True
             else:
                 words.append(word)
@@ -628,34 +612,79 @@ class OpenIndex:
             return None
         return ParsedQuery(tuple(words), parsed.phrases, parsed.excluded, parsed.filters)
 
+    def _spelling(self) -> Speller:
+        """Return the vocabulary for suggestions, read from the index on first use."""
+        speller = self._speller
+        if speller is None:
+            with self._lock:
+                speller = self._speller
+                if speller is None:
+                    reader = self._searcher.reader()
+                    speller = Speller(
+                        (_text(word), int(info.weight()))
+                        for word, info in reader.iter_field(s.SPELL)
+                    )
+                    self._speller = speller
+        return speller
+
+    # -- people ----------------------------------------------------------------------
+
     def experts(self, q: str, *, now: datetime, limit: int = 10) -> list[Expert]:
-        """Rank the authors of the posts matching `q` (thread-safe)."""
+        """Rank people for a free-text query with the people plugin's score (thread-safe).
+
+        The best EXPERT_HITS matching posts each count with their relevance (score over
+        the best score) as match strength; declared expertise counts for the share of the
+        query's words (and tag: filters) it covers. See plugins/people/experts.py.
+        """
         parsed = parse_query(q)
-        with self._lock:
-            query = self.build_query(parsed)
-            if query is None:
-                return []
-            found = self._searcher.search(query, limit=EXPERT_HITS, filter=self._date_mask(parsed))
-            top = max((hit.score or 0.0 for hit in found), default=0.0) or 1.0
-            evidence = [
-                ExpertEvidence(
-                    authors=_split(hit[s.AUTHORS]) if s.AUTHORS in hit else (),
-                    relevance=(hit.score or 0.0) / top,
-                    when=hit[s.DATE],
-                    title=str(hit[s.TITLE]),
-                    url=str(hit[s.URL]),
+        found = self.match(parsed)
+        memory = self._memory
+        matches: list[PostMatch] = []
+        if found is not None:
+            order = memory.ordered(found.mask, found.scores, EXPERT_HITS, by_date=False)
+            best = max((float(found.scores[d]) for d in order), default=0.0) or 1.0
+            for docnum in order:
+                doc = memory.docs[docnum]
+                if doc is None:
+                    continue
+                evidence = PostEvidence(
+                    topics=frozenset(topic_key(tag) for tag in doc.tags),
+                    date=doc.date or datetime(1970, 1, 1),
+                    authors=doc.authors,
+                    contributors=self._credits.get(doc.path, ()),
+                    key=str(docnum),
                 )
-                for hit in found
-            ]
-        return rank_experts(
-            evidence, now=now, names=self.author_names, teams=self.author_teams, limit=limit
-        )
+                matches.append(PostMatch(evidence, float(found.scores[docnum]) / best))
+        words = set(self._highlight_terms(parsed))
+        for name, value in parsed.filters:
+            if name == "tag":
+                words.update(self._terms(value))
+        declared = declared_strengths(words, self._declared)
+        ranked = score_people(matches, declared, now, limit)
+        experts: list[Expert] = []
+        for person in ranked:
+            top_docs = [memory.docs[int(key)] for key in person.best]
+            experts.append(
+                Expert(
+                    slug=person.slug,
+                    name=self.author_names.get(person.slug, person.slug),
+                    teams=self.author_teams.get(person.slug, ()),
+                    score=person.score,
+                    posts=person.posts,
+                    latest=person.latest.date().isoformat() if person.latest else "",
+                    top_posts=tuple((d.title, d.url) for d in top_docs if d is not None),
+                    declared=person.declared,
+                )
+            )
+        return experts
 
 
-def _or(subqueries: list[wq.Query]) -> wq.Query:
-    # A plain union of matchers: Whoosh's automatic choice for indexes under 5,000
-    # documents preloads every posting into arrays, which cost 4 ms per word here.
-    return DefaultOr(subqueries)
+def _text(word: str | bytes) -> str:
+    return word.decode("utf-8") if isinstance(word, bytes) else word
+
+
+def _no_facets() -> dict[str, tuple[FacetValue, ...]]:
+    return dict.fromkeys(("tag", "author", "team", "year"), ())
 
 
 def _date_bounds(name: str, value: str) -> tuple[datetime, datetime]:
@@ -664,30 +693,23 @@ def _date_bounds(name: str, value: str) -> tuple[datetime, datetime]:
         return datetime.fromisoformat(value), datetime.max
     if name == "before":
         return datetime.min, datetime.fromisoformat(value)
-    year = int(value)
-    return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    year = max(int(value), 1)  # year:0000 is year 1; year:9999 runs to the end of time
+    return datetime(year, 1, 1), datetime(year + 1, 1, 1) if year < 9999 else datetime.max
 
 
-def _filter_query(name: str, value: str) -> wq.Query:
-    return wq.Term(s.FILTER_FIELDS[name], value)
-
-
-def refine(parsed: ParsedQuery, name: str, value: str) -> str:
-    """Return the query string narrowed by one facet value."""
+def refine(parsed: ParsedQuery, name: str, value: str, text: str | None = None) -> str:
+    """Return the query string narrowed by one facet value (`text`: parsed.text, if known)."""
+    text = parsed.text if text is None else text
     if (name, value) in parsed.filters:
-        return parsed.text
-    return ParsedQuery(
-        parsed.words, parsed.phrases, parsed.excluded, (*parsed.filters, (name, value))
-    ).text
+        return text
+    # A filter goes last in ParsedQuery.text, so appending it gives the same string.
+    added = f"{name}:{quote_value(value)}"
+    return f"{text} {added}" if text else added
 
 
 def _replace(results: SearchResults, **changes: Any) -> SearchResults:
-    from dataclasses import replace
-
     return replace(results, **changes)
 
 
 def _escape(text: str) -> str:
-    from html import escape
-
     return escape(text, quote=False)
