@@ -28,6 +28,7 @@ class Profile:
     role: str = ""
     team: str = ""
     email: str = ""
+    expertise: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ def read_profiles(authors_dir: Path) -> dict[str, Profile]:
             role=_value(header, "role"),
             team=_value(header, "team"),
             email=_value(header, "email"),
+            expertise=tuple(split_list(_value(header, "expertise"))),
         )
     return profiles
 

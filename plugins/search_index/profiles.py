@@ -1,8 +1,9 @@
-"""Read authors' names, teams and declared expertise from content/authors/<slug>.md headers.
+"""Authors' names, teams and declared expertise as the search index needs them.
 
-Only the `Name:`, `Team:` and `Expertise:` lines are read: the people plugin owns profiles;
-the index needs names and teams to show, facet and filter, and the search service ranks
-people for a query with their declared expertise (see people_file.py).
+A view over `plugins._shared.catalog.read_profiles` (the one light reader of profile headers):
+the people plugin owns profiles; the index needs names and teams to show, facet and filter,
+and the search service ranks people for a query with their declared expertise (see
+people_file.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugins._shared.metadata import read_header, split_list
+from plugins._shared.catalog import read_profiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,17 +25,7 @@ class AuthorInfo:
 
 def read_authors(authors_dir: Path) -> dict[str, AuthorInfo]:
     """Return slug → AuthorInfo for every profile in `authors_dir` (none if it is missing)."""
-    found: dict[str, AuthorInfo] = {}
-    if not authors_dir.is_dir():
-        return found
-    for path in sorted(authors_dir.glob("*.md")):
-        header = read_header(path.read_text(encoding="utf-8", errors="replace"))
-        name = header.get("name")
-        team = header.get("team")
-        expertise = header.get("expertise")
-        found[path.stem.lower()] = AuthorInfo(
-            name=name.value.strip() if name else path.stem,
-            team=team.value.strip().lower() if team else "",
-            expertise=tuple(split_list(expertise.value)) if expertise else (),
-        )
-    return found
+    return {
+        slug.lower(): AuthorInfo(name=p.name, team=p.team.lower(), expertise=p.expertise)
+        for slug, p in read_profiles(authors_dir).items()
+    }
