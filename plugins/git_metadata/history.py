@@ -115,6 +115,25 @@ def parse_trailers(text: str) -> tuple[tuple[str, Identity], ...]:
     return tuple(found)
 
 
+def follow_entry(status: str, paths: list[str], alias: dict[str, str | None]) -> str | None:
+    """Return the file (by its newest name) a `--name-status` entry is about, or None.
+
+    Walking history newest first, `alias` maps an older name to the name the file has now
+    (a rename `R old new` records it); a deletion ends the chain, so a later file reusing a
+    deleted name does not inherit the deleted file's history.
+    """
+    kind = status[:1]
+    if kind == "R" and len(paths) == 2:
+        old, new = paths
+        target = alias.get(new, new)
+        alias[old] = target
+        return target
+    if kind == "D":
+        alias[paths[0]] = None
+        return None
+    return alias.get(paths[-1], paths[-1])
+
+
 def _parse_entries(text: str) -> Iterator[tuple[str, list[str]]]:
     for line in text.splitlines():
         if line.strip():
@@ -145,16 +164,7 @@ def parse_log(
         )
         counts = not any(fnmatch.fnmatchcase(email.lower(), p) for p in ignored)
         for status, paths in _parse_entries(names):
-            kind = status[:1]
-            if kind == "R" and len(paths) == 2:
-                old, new = paths
-                target = alias.get(new, new)
-                alias[old] = target
-            elif kind == "D":
-                target = None
-                alias[paths[0]] = None
-            else:
-                target = alias.get(paths[-1], paths[-1])
+            target = follow_entry(status, paths, alias)
             if counts and target is not None:
                 commits.setdefault(target, []).append(commit)
     histories: dict[PurePosixPath, FileHistory] = {}

@@ -8,25 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from plugins._shared.problems import SettingsError
+from plugins._shared.settings import int_setting, site_path_setting
 from plugins.people.experts import topic_key
-
-
-def _int(settings: Mapping[str, Any], key: str, default: int, minimum: int = 1) -> int:
-    value = settings.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SettingsError(
-            f"pelicanconf.py: {key} must be an integer of at least {minimum}, got {value!r}"
-        )
-    return value
-
-
-def _url(settings: Mapping[str, Any], key: str, default: str) -> str:
-    value = settings.get(key, default)
-    if not isinstance(value, str) or not value or value.startswith("/"):
-        raise SettingsError(
-            f"pelicanconf.py: {key} must be a site-relative path like {default!r}, got {value!r}"
-        )
-    return value
 
 
 def _now(settings: Mapping[str, Any]) -> datetime | None:
@@ -71,16 +54,22 @@ class PeopleSettings:
                 f"numbers of days, got {by_tag!r}"
             )
         return cls(
-            new_voice_days=_int(settings, "PEOPLE_NEW_VOICE_DAYS", 120),
-            outdated_days=_int(settings, "PEOPLE_OUTDATED_DAYS", 730, minimum=0),
+            new_voice_days=int_setting(settings, "PEOPLE_NEW_VOICE_DAYS", 120),
+            outdated_days=int_setting(settings, "PEOPLE_OUTDATED_DAYS", 730, minimum=0),
             outdated_days_by_tag={topic_key(k): v for k, v in by_tag.items()},
-            experts_per_topic=_int(settings, "PEOPLE_EXPERTS_PER_TOPIC", 3),
-            top_quarters=_int(settings, "PEOPLE_TOP_QUARTERS", 4),
-            team_url=_url(settings, "PEOPLE_TEAM_URL", "teams/{slug}/"),
-            team_save_as=_url(settings, "PEOPLE_TEAM_SAVE_AS", "teams/{slug}/index.html"),
-            team_feed_atom=_url(settings, "PEOPLE_TEAM_FEED_ATOM", "feeds/teams/{slug}.atom.xml"),
-            experts_url=_url(settings, "PEOPLE_EXPERTS_URL", "experts/"),
-            experts_save_as=_url(settings, "PEOPLE_EXPERTS_SAVE_AS", "experts/index.html"),
+            experts_per_topic=int_setting(settings, "PEOPLE_EXPERTS_PER_TOPIC", 3),
+            top_quarters=int_setting(settings, "PEOPLE_TOP_QUARTERS", 4),
+            team_url=site_path_setting(settings, "PEOPLE_TEAM_URL", "teams/{slug}/"),
+            team_save_as=site_path_setting(
+                settings, "PEOPLE_TEAM_SAVE_AS", "teams/{slug}/index.html"
+            ),
+            team_feed_atom=site_path_setting(
+                settings, "PEOPLE_TEAM_FEED_ATOM", "feeds/teams/{slug}.atom.xml"
+            ),
+            experts_url=site_path_setting(settings, "PEOPLE_EXPERTS_URL", "experts/"),
+            experts_save_as=site_path_setting(
+                settings, "PEOPLE_EXPERTS_SAVE_AS", "experts/index.html"
+            ),
             now=_now(settings),
         )
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from plugins.git_metadata.history import FileHistory
+from plugins.git_metadata.history import FileHistory, follow_entry
 
 _RECORD = "\x1e"
 _FIELD = "\x1f"
@@ -51,17 +51,7 @@ def parse_landings(output: str) -> dict[PurePosixPath, Landing]:
             if not line.strip():
                 continue
             status, *paths = line.split("\t")
-            kind = status[:1]
-            target: str | None
-            if kind == "R" and len(paths) == 2:
-                old, new = paths
-                target = alias.get(new, new)
-                alias[old] = target
-            elif kind == "D":
-                target = None
-                alias[paths[0]] = None
-            else:
-                target = alias.get(paths[-1], paths[-1])
+            target = follow_entry(status, paths, alias)
             if target is not None:
                 found[target] = commit  # walking newest first: the last one seen is the oldest
     return {PurePosixPath(path): landing for path, landing in found.items()}

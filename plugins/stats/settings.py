@@ -9,26 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from plugins._shared.problems import SettingsError
+from plugins._shared.settings import int_setting, site_path_setting
 
 DEFAULT_VIEWS_FILE = "stats/views.json"
-
-
-def _int(settings: Mapping[str, Any], key: str, default: int, minimum: int = 1) -> int:
-    value = settings.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SettingsError(
-            f"pelicanconf.py: {key} must be an integer of at least {minimum}, got {value!r}"
-        )
-    return value
-
-
-def _url(settings: Mapping[str, Any], key: str, default: str) -> str:
-    value = settings.get(key, default)
-    if not isinstance(value, str) or not value or value.startswith("/"):
-        raise SettingsError(
-            f"pelicanconf.py: {key} must be a site-relative path like {default!r}, got {value!r}"
-        )
-    return value
 
 
 def parse_now(value: object, key: str = "STATS_NOW") -> datetime | None:
@@ -88,16 +71,18 @@ class StatsSettings:
             )
         return cls(
             views_file=views,
-            months=_int(settings, "STATS_MONTHS", 24),
-            quarters=_int(settings, "STATS_QUARTERS", 8),
-            top_tags=_int(settings, "STATS_TOP_TAGS", 10),
-            most_read=_int(settings, "STATS_MOST_READ", 5),
-            most_read_days=_int(settings, "STATS_MOST_READ_DAYS", 30),
-            repeat_minutes=_int(settings, "STATS_REPEAT_MINUTES", 30, minimum=0),
-            url=_url(settings, "STATS_URL", "stats/"),
-            save_as=_url(settings, "STATS_SAVE_AS", "stats/index.html"),
-            team_url=_url(settings, "STATS_TEAM_URL", "stats/{slug}/"),
-            team_save_as=_url(settings, "STATS_TEAM_SAVE_AS", "stats/{slug}/index.html"),
+            months=int_setting(settings, "STATS_MONTHS", 24),
+            quarters=int_setting(settings, "STATS_QUARTERS", 8),
+            top_tags=int_setting(settings, "STATS_TOP_TAGS", 10),
+            most_read=int_setting(settings, "STATS_MOST_READ", 5),
+            most_read_days=int_setting(settings, "STATS_MOST_READ_DAYS", 30),
+            repeat_minutes=int_setting(settings, "STATS_REPEAT_MINUTES", 30, minimum=0),
+            url=site_path_setting(settings, "STATS_URL", "stats/"),
+            save_as=site_path_setting(settings, "STATS_SAVE_AS", "stats/index.html"),
+            team_url=site_path_setting(settings, "STATS_TEAM_URL", "stats/{slug}/"),
+            team_save_as=site_path_setting(
+                settings, "STATS_TEAM_SAVE_AS", "stats/{slug}/index.html"
+            ),
             bot_agents=tuple(bots),
             now=parse_now(settings.get("STATS_NOW")),
         )
