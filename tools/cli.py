@@ -185,6 +185,19 @@ def _now_option(func: Any) -> Any:
     )(func)
 
 
+def _window_options(func: Any) -> Any:
+    for name, dest, text in (("--until", "end", "Last"), ("--from", "start", "First")):
+        func = click.option(
+            name,
+            dest,
+            type=_DATE,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help=f"{text} day shown (YYYY-MM-DD).",
+        )(func)
+    return func
+
+
 def _today(now: datetime | None) -> Any:
     from plugins.featured.config import resolve_today
 
@@ -215,22 +228,7 @@ def feature() -> None:
 @_site_root_option
 @click.argument("slug")
 @click.option("--blurb", default=None, help="One sentence comms write for the hero.")
-@click.option(
-    "--from",
-    "start",
-    type=_DATE,
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="First day shown (YYYY-MM-DD).",
-)
-@click.option(
-    "--until",
-    "end",
-    type=_DATE,
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Last day shown (YYYY-MM-DD).",
-)
+@_window_options
 @_now_option
 def feature_add(
     root: Path,
@@ -281,22 +279,7 @@ def feature_remove(root: Path, slug: str, now: datetime | None) -> None:
 @_site_root_option
 @click.argument("author")
 @click.option("--reason", required=True, help="Why everyone should know this person.")
-@click.option(
-    "--from",
-    "start",
-    type=_DATE,
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="First day shown (YYYY-MM-DD).",
-)
-@click.option(
-    "--until",
-    "end",
-    type=_DATE,
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Last day shown (YYYY-MM-DD).",
-)
+@_window_options
 @_now_option
 def feature_spotlight(
     root: Path,
