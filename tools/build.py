@@ -17,7 +17,13 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from plugins._shared.problems import BlogError, Problem, Severity, problem_from_record
+from plugins._shared.problems import (
+    BlogError,
+    Problem,
+    ProblemReport,
+    Severity,
+    problem_from_record,
+)
 
 SETTINGS_FILE = "pelicanconf.py"
 # Pelican names files relative to the content folder ("posts/2026/x.md").
@@ -27,7 +33,7 @@ _SOURCE_IN_MESSAGE = re.compile(r"(?P<path>[\w./-]+\.(?:md|markdown|mkd|mdown|ht
 
 
 @dataclass(slots=True)
-class BuildResult:
+class BuildResult(ProblemReport):
     """What a build produced and what went wrong."""
 
     output: Path
@@ -37,20 +43,6 @@ class BuildResult:
     files_written: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that dropped or broke content."""
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems that degrade the site without dropping anything."""
-        return [p for p in self.problems if p.severity is Severity.WARNING]
-
-    def failed(self, strict: bool) -> bool:
-        """Return whether the build should exit non-zero."""
-        return bool(self.errors or (strict and self.warnings))
 
     def to_json(self) -> dict[str, Any]:
         """Return the stable JSON summary printed by `blog build --json`."""

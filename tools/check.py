@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from plugins._shared.problems import BlogError, Problem, Severity
+from plugins._shared.problems import BlogError, Problem, ProblemReport, Severity
 from plugins.content_checks.site import SiteSettings, check_site, read_site
 from plugins.people.generator import load_profiles
 from tools.build import load_settings
@@ -26,26 +26,12 @@ FORMATS = ("text", "json", "github", "gitlab")
 
 
 @dataclass(slots=True)
-class CheckResult:
+class CheckResult(ProblemReport):
     """The problems found, how many files were checked and how long it took."""
 
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
     seconds: float = 0.0
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that must be fixed before merging."""
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems that degrade the post; they fail only with --strict."""
-        return [p for p in self.problems if p.severity is Severity.WARNING]
-
-    def failed(self, strict: bool) -> bool:
-        """Return whether `blog check` should exit 1."""
-        return bool(self.errors or (strict and self.warnings))
 
 
 def changed_files(root: Path, ref: str) -> frozenset[PurePosixPath]:

@@ -22,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from plugins._shared.catalog import read_posts, read_profiles
 from plugins._shared.problems import BlogError, Problem, Severity
 from plugins.featured.config import FeaturedSettings
-from plugins.featured.selection import TOP_KEYS, parse_curation, validate_curation
+from plugins.featured.selection import TOP_KEYS, Curation, parse_curation, validate_curation
 from tools.build import load_settings
 
 NEW_FILE_COMMENT = (
@@ -182,8 +182,8 @@ def _set_fields(entry: CommentedMap, values: dict[str, Any]) -> None:
             entry[key] = value
 
 
-def _save(site: CurationSite, doc: CommentedMap, action: str, today: dt.date) -> EditResult:
-    text = dump_document(doc)
+def _checked(site: CurationSite, text: str, today: dt.date) -> tuple[Curation, list[Problem]]:
+    """Parse featured.yml `text` and check it against the site's posts and authors."""
     curation, problems = parse_curation(text, site.relative)
     problems += validate_curation(
         curation,
@@ -193,6 +193,12 @@ def _save(site: CurationSite, doc: CommentedMap, action: str, today: dt.date) ->
         today=today,
         unpublished=site.unpublished,
     )
+    return curation, problems
+
+
+def _save(site: CurationSite, doc: CommentedMap, action: str, today: dt.date) -> EditResult:
+    text = dump_document(doc)
+    _, problems = _checked(site, text, today)
     _write_atomically(site.file, text)
     return EditResult(site.file, action, sorted(problems, key=lambda p: p.line))
 
@@ -326,15 +332,7 @@ def list_curation(root: Path, *, today: dt.date) -> tuple[list[CurationRow], lis
     site = load_site(root)
     if not site.file.is_file():
         return [], []
-    curation, problems = parse_curation(site.file.read_text(encoding="utf-8"), site.relative)
-    problems += validate_curation(
-        curation,
-        site.relative,
-        posts=site.posts,
-        authors=site.authors,
-        today=today,
-        unpublished=site.unpublished,
-    )
+    curation, problems = _checked(site, site.file.read_text(encoding="utf-8"), today)
     rows = [
         CurationRow("featured", e.post, e.blurb, e.start, e.end, e.status(today), e.line)
         for e in curation.featured

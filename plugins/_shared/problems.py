@@ -44,6 +44,27 @@ class Problem:
         return data
 
 
+class ProblemReport:
+    """Mixin for results that carry `problems`: split them by severity, decide the exit."""
+
+    __slots__ = ()
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that drop or break content; they always fail the command."""
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems that degrade content; they fail only with --strict."""
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    def failed(self, strict: bool) -> bool:
+        """Return whether the command should exit 1."""
+        return bool(self.errors or (strict and self.warnings))
+
+
 class BlogError(Exception):
     """An error the user can act on; the CLI turns it into a one-line message and exit 1."""
 
