@@ -57,6 +57,13 @@ def test_sample_site(tmp_path: Path) -> None:
     assert all(node.text(strip=True) for node in home.css(".post-card__summary"))
     assert home.css_first("a.skip-link[href='#main']") is not None
     assert home.css_first("main#main") is not None
+    nav = texts(home, "nav[aria-label='Main'] a")
+    assert nav[:7] == ["Home", "Archives", "Tags", "People", "Experts", "Teams", "Stats"]
+    experts_nav = html(out / "experts/index.html").css_first(
+        "nav[aria-label='Main'] a[aria-current]"
+    )
+    assert experts_nav is not None and experts_nav.text(strip=True) == "Experts"
+    assert experts_nav.attributes["aria-current"] == "page"
 
     # A long two-author post in a series, with an image, a table of contents and neighbours.
     post = html(out / "posts/2026/zero-downtime-postgres-migrations-part-1/index.html")
