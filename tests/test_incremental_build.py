@@ -171,7 +171,7 @@ def test_incremental_writer_equals_clean_build_after_every_kind_of_change(
     step("featured", rewrite("featured.yml", "number-1", "number-6"))
     step("team", rewrite("teams/storage.md", "We keep the data.", "We keep all the data."))
 
-    template = theme / "templates" / "partials" / "post_meta.html"
+    template = theme / "templates" / "partials" / "cards.html"
     rendered, _ = step(
         "template", lambda: edit(template, template.read_text().replace("min read", "minutes"))
     )

@@ -143,7 +143,10 @@ def start_incremental_build(pelican: Any) -> None:
     """Load the last build's manifest and take over cleaning the output folder."""
     if not FastbuildSettings.from_settings(pelican.settings).incremental:
         return
+    config = FastbuildSettings.from_settings(pelican.settings)
     state = BuildState(pelican.settings, delete_stale=bool(pelican.delete_outputdir))
+    state.processes = config.processes
+    state.parallel_min = config.parallel_min_files
     if pelican.delete_outputdir:
         # Pelican would delete every output at the start of run(); keep the last build's
         # pages (the writer decides which are still right) and delete the rest now.
@@ -164,6 +167,7 @@ def finish_incremental_build(pelican: Any) -> None:
     """Delete outputs this build no longer produces and save the manifest."""
     state = getattr(pelican, STATE_ATTRIBUTE, None)
     if isinstance(state, BuildState):
+        state.render_deferred()
         state.finish()
 
 

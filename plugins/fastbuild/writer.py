@@ -37,6 +37,7 @@ the manifest's files survive the start of a build). Skipped pages still send
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -58,6 +59,7 @@ from pelican.plugins import signals
 from pelican.utils import clean_output_dir, get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from plugins._shared.background import ForkJob
 from plugins.fastbuild.fingerprint import DIGEST_SIZE, ValueDigests, combine, content_key
 
 logger = logging.getLogger(__name__)
@@ -202,6 +204,12 @@ class BuildState:
         self._variables: dict[tuple[int, str], tuple[str, ...] | None] = {}
         self._themes: dict[tuple[int, ...], bytes] = {}
         self._parsed: dict[int, dict[str, Any]] = {}
+        # Pages and feeds to render at the end of the build, by output path (a later
+        # overriding write of the same path replaces the earlier one, as on disk).
+        self.jobs: dict[str, Job] = {}
+        self._unknown_themes: set[tuple[int, ...]] = set()
+        self.processes = 1
+        self.parallel_min = 1
 
     def _load(self) -> Manifest:
         try:
@@ -241,6 +249,49 @@ class BuildState:
                 else:
                     self.kept[relative] = found
         self._remove_empty_dirs(retention)
+
+    def render_deferred(self) -> None:
+        """Render the deferred pages and feeds, split over the build's processes.
+
+        Each process renders every n-th job in call order; children are forked with the
+        whole build in memory (nothing is pickled but the records they send back).
+        """
+        jobs = list(self.jobs.values())
+        self.jobs.clear()
+        if not jobs:
+            return
+        processes = min(self.processes, len(jobs))
+        if processes < 2 or len(jobs) < self.parallel_min:
+            shares = [self._render(jobs)]
+        else:
+            gc.freeze()  # the children do not copy pages just to mark objects as seen
+            try:
+                children = [ForkJob(self._render, jobs[n::processes]) for n in range(1, processes)]
+                try:
+                    mine = self._render(jobs[0::processes])
+                finally:
+                    others = [child.result() for child in children]
+            finally:
+                gc.unfreeze()
+            shares = [mine, *others]
+        for share in shares:
+            for relative, record in share:
+                if record is not None:
+                    self.current.records[relative] = record
+                self.rendered += 1
+
+    def _render(self, jobs: list[Job]) -> list[tuple[str, Record | None]]:
+        """Render and write `jobs` in order; return their manifest records."""
+        done: list[tuple[str, Record | None]] = []
+        for job in jobs:
+            touched = job.run(self)
+            found = _stat(job.path)
+            record = None
+            if found is not None and not job.dropped:
+                keys = tuple(sorted(set(touched)))
+                record = Record(self.fingerprint(job.signature, keys), keys, *found)
+            done.append((job.relative, record))
+        return done
 
     def finish(self) -> None:
         """Delete the previous outputs this build did not produce; save the manifest."""
@@ -294,6 +345,11 @@ class BuildState:
                 self.previous = Manifest()
         return self._build
 
+    def theme_known(self, env: Environment) -> bool:
+        """Whether every template of `env` is a file we can read (its pages can wait)."""
+        self.theme_digest(env)
+        return _loader_ids(env.loader) not in self._unknown_themes
+
     def theme_digest(self, env: Environment) -> bytes:
         """Digest every template the environment's loader can serve."""
         loaders = _loader_ids(env.loader)
@@ -302,6 +358,7 @@ class BuildState:
             h = hashlib.blake2b(digest_size=DIGEST_SIZE)
             if not _loader_digest(env.loader, h):
                 h.update(os.urandom(DIGEST_SIZE))
+                self._unknown_themes.add(loaders)
             found = self._themes[loaders] = h.digest()
         return found
 
@@ -399,6 +456,63 @@ class BuildState:
             fingerprint = self.fingerprint(signature, keys)
             self.current.records[relative] = Record(fingerprint, keys, *found)
         self.rendered += 1
+
+
+@dataclass(slots=True)
+class Job:
+    """A page or feed whose inputs changed, rendered when every generator is done."""
+
+    relative: str
+    path: str
+    signature: bytes
+    dropped: bool  # Pelican would write it to /dev/null (an earlier override won)
+
+    def run(self, state: BuildState) -> Iterable[str]:
+        """Write the file; return the keys of the content objects it read."""
+        raise NotImplementedError
+
+
+@dataclass(slots=True)
+class PageJob(Job):
+    """One `write_file` output: a template rendered with its context."""
+
+    template: Any
+    context: dict[str, Any]
+    local: dict[str, Any]
+    localsiteurl: Any
+
+    def run(self, state: BuildState) -> Iterable[str]:
+        """Render the template and write the page."""
+        # Contents resolve their links against this while rendering (Pelican does the same).
+        self.context["localsiteurl"] = self.localsiteurl
+        with state.tracker.recording() as touched:
+            output = self.template.render(self.local)
+        if not self.dropped:
+            folder = os.path.dirname(self.path)
+            if folder not in state.folders:
+                os.makedirs(folder, exist_ok=True)
+                state.folders.add(folder)
+            with open(self.path, "w", encoding="utf-8") as handle:  # noqa: PTH123
+                handle.write(output)
+        return [content_key(o) for o in touched.values()]
+
+
+@dataclass(slots=True)
+class FeedJob(Job):
+    """One `write_feed` output, written by Pelican's own feed writer."""
+
+    writer: Writer
+    arguments: tuple[Any, ...]
+    keys: list[str]
+
+    def run(self, state: BuildState) -> Iterable[str]:
+        """Write the feed as Pelican would."""
+        writer = self.writer
+        # The build already claimed the path when it deferred the feed.
+        writer._written_files.discard(self.path)
+        writer._overridden_files.discard(self.path)
+        Writer.write_feed(writer, *self.arguments)
+        return self.keys
 
 
 def _loader_ids(loader: Any) -> tuple[int, ...]:
@@ -571,6 +685,15 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
                 state.keep(relative, record)
             signals.content_written.send(path, context=local)
             return
+        if state.processes > 1 and state.theme_known(template.environment):
+            # Rendered at the end of the build, in parallel (BuildState.render_deferred).
+            if self._claim(path, override):
+                state.jobs[path] = PageJob(
+                    relative, path, signature, False, template, context, local,
+                    context.get("localsiteurl"),
+                )  # fmt: skip
+            signals.content_written.send(path, context=local)
+            return
         with state.tracker.recording() as touched:
             output = template.render(local)
         folder = os.path.dirname(path)
@@ -619,6 +742,13 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
         if record is not None:
             if self._claim(complete_path, override_output):
                 state.keep(relative, record)
+            return None
+        if state.processes > 1:
+            if self._claim(complete_path, override_output):
+                arguments = (elements, context, path, url, feed_type, override_output, feed_title)
+                state.jobs[complete_path] = FeedJob(
+                    relative, complete_path, signature, False, self, arguments, keys
+                )
             return None
         dropped = complete_path in self._overridden_files and not override_output
         feed = super().write_feed(

@@ -49,6 +49,7 @@ class SitemapGenerator(Generator):  # type: ignore[misc]
                 lastmods[content.url] = changed
         signals.content_written.disconnect(self.add_written)
         output = Path(self.output_path)
+        output.mkdir(parents=True, exist_ok=True)  # pages may be rendered after this runs
         entries = collect_entries(output, self.settings.get("SITEURL", ""), lastmods, self.written)
         (output / "sitemap.xml").write_text(render_sitemap(entries), encoding="utf-8")
 
