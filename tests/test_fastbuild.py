@@ -15,7 +15,7 @@ from plugins._shared.problems import BlogError
 from plugins.fastbuild.fingerprint import ValueDigests
 from plugins.fastbuild.taxonomy import DatesOf
 from plugins.search_index.fastformat import FastPositions
-from tests.conftest import MakeSite, post
+from tests.conftest import REPO, MakeSite, post
 from tests.test_incremental_build import assert_same_tree
 from tools.build import build_site
 
@@ -162,3 +162,69 @@ def test_value_digests_follow_values_not_identity() -> None:
 
     # An object only describable by its address never matches another build.
     assert ValueDigests().digest(Opaque()) != ValueDigests().digest(Opaque())
+
+
+def sample_site(root: Path, **settings: object) -> Path:
+    """The repository's sample content with its pelicanconf (plus overrides) under root."""
+    shutil.copytree(REPO / "content", root / "content")
+    conf = (REPO / "pelicanconf.py").read_text(encoding="utf-8")
+    overrides = {"THEME": str(REPO / "themes" / "intranet"), **settings}
+    conf += "".join(f"\n{key} = {value!r}" for key, value in overrides.items()) + "\n"
+    (root / "pelicanconf.py").write_text(conf, encoding="utf-8")
+    return root
+
+
+def test_pages_rendered_in_two_processes_equal_pages_rendered_in_one(tmp_path: Path) -> None:
+    # Every feature of the sample site: people, teams, featured posts, stats, search shell.
+    serial = sample_site(tmp_path / "serial", FASTBUILD_PROCESSES=1)
+    parallel = sample_site(
+        tmp_path / "parallel", FASTBUILD_PROCESSES=2, FASTBUILD_PARALLEL_MIN_FILES=1
+    )
+    one, two = build_site(serial), build_site(parallel)
+    assert not one.errors and one.problems == two.problems
+    assert one.files_written == two.files_written > 50
+    assert_same_tree(serial / "output" / "site", parallel / "output" / "site")
+
+
+def test_a_second_build_after_a_parallel_one_renders_nothing(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = make_site(site_files(12), FASTBUILD_PARALLEL_MIN_FILES=1, FASTBUILD_PROCESSES=2)
+    assert not build_site(root).errors
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="plugins.fastbuild.writer"):
+        assert not build_site(root).errors
+    summary = [r.getMessage() for r in caplog.records if "files rendered" in r.getMessage()]
+    assert summary and summary[-1].startswith("fastbuild: 0 files rendered")
+
+
+def test_problems_found_while_rendering_in_a_child_reach_the_build(make_site: MakeSite) -> None:
+    files = site_files(6)
+    files["content/posts/2026/broken.md"] = post(
+        "Broken link", body="See [the plan]({filename}/posts/2026/missing.md)."
+    )
+    root = make_site(files, FASTBUILD_PROCESSES=1)
+    serial = build_site(root).problems
+    assert "broken-link" in {p.code for p in serial}
+    shutil.rmtree(root / "output")
+    make_site(files, FASTBUILD_PROCESSES=2, FASTBUILD_PARALLEL_MIN_FILES=1)
+    assert build_site(root).problems == serial
+
+
+def test_a_template_error_while_rendering_in_a_child_fails_the_build(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO / "themes" / "intranet", theme)
+    article = theme / "templates" / "article.html"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}{{ article.title.no_such() }}", 1
+        ),
+        encoding="utf-8",
+    )
+    root = make_site(
+        site_files(8), THEME=str(theme), FASTBUILD_PROCESSES=2, FASTBUILD_PARALLEL_MIN_FILES=1
+    )
+    with pytest.raises(Exception, match="no_such"):
+        build_site(root)

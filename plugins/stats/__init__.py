@@ -28,7 +28,7 @@ Settings:
 
 Template variables (context): stats_site (StatsPage: figures, views, charts, url),
 stats_by_team (StatsPage by team slug), stats_author_views (views per author slug),
-stats_now (the datetime figures are computed for), STATS_URL; stats.html gets
+stats_now (midnight of the day figures are computed for), STATS_URL; stats.html gets
 `stats_page`. People's milestones (plugins.people's people_by_slug) gain
 "Most read post of <month>".
 

@@ -110,7 +110,8 @@ class StatsGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             stats_site=stats.site,
             stats_by_team=stats.teams,
             stats_author_views=stats.author_views,
-            stats_now=stats.report.now,
+            # The day, not the second: an unchanged page is not rendered again each build.
+            stats_now=stats.report.now.replace(hour=0, minute=0, second=0, microsecond=0),
             STATS_URL=settings.url,
         )
 
