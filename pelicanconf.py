@@ -86,7 +86,9 @@ CATEGORY_FEED_RSS = None
 TAG_FEED_RSS = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
-FEED_MAX_ITEMS = 50
+# Feed readers need the latest posts, not the archive: 20 full posts per feed (WordPress
+# sends 10) keep ~350 tag, people and team feeds small to build and to poll.
+FEED_MAX_ITEMS = 20
 RSS_FEED_SUMMARY_ONLY = False
 
 MARKDOWN = {

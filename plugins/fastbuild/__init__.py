@@ -163,6 +163,13 @@ def incremental_writer(pelican: Any) -> type[IncrementalWriter] | None:
     return type("IncrementalWriter", (IncrementalWriter,), {"state": state})
 
 
+def render_articles_in_background(generator: Any, writer: Any = None) -> None:
+    """Start rendering the articles generator's pages while the other generators write."""
+    state = getattr(writer, "state", None)
+    if isinstance(state, BuildState):
+        state.render_in_background()
+
+
 def finish_incremental_build(pelican: Any) -> None:
     """Delete outputs this build no longer produces and save the manifest."""
     state = getattr(pelican, STATE_ATTRIBUTE, None)
@@ -180,4 +187,6 @@ def register() -> None:
     signals.article_generator_pretaxonomy.connect(stop_markdown_pool)
     signals.initialized.connect(start_incremental_build)
     signals.get_writer.connect(incremental_writer)
+    # Sent when the articles generator has written (deferred) its pages and feeds.
+    signals.article_writer_finalized.connect(render_articles_in_background)
     signals.finalized.connect(finish_incremental_build)

@@ -152,7 +152,11 @@ class Tracker:
             touched = tracker.touched
             if touched is not None and isinstance(obj, Content):
                 touched[id(obj)] = obj
-            return base_getattr(env, obj, attribute)
+            # Environment.getattr's fast path inlined: this runs for every `.x` rendered.
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                return base_getattr(env, obj, attribute)
 
         def getitem(obj: Any, argument: Any) -> Any:
             touched = tracker.touched
@@ -210,6 +214,8 @@ class BuildState:
         self._unknown_themes: set[tuple[int, ...]] = set()
         self.processes = 1
         self.parallel_min = 1
+        self.background: list[ForkJob[list[tuple[str, Record | None]]]] = []
+        self.background_paths: set[str] = set()
 
     def _load(self) -> Manifest:
         try:
@@ -250,35 +256,59 @@ class BuildState:
                     self.kept[relative] = found
         self._remove_empty_dirs(retention)
 
-    def render_deferred(self) -> None:
-        """Render the deferred pages and feeds, split over the build's processes.
+    def render_in_background(self) -> None:
+        """Hand the pages deferred so far to forked children, which render while the build goes on.
 
-        Each process renders every n-th job in call order; children are forked with the
-        whole build in memory (nothing is pickled but the records they send back).
+        Called when the articles generator has made its calls (most of a site's pages):
+        the other generators, the search index process and these children then share
+        the cores. Each child renders every n-th job in call order, with the whole build
+        in memory (nothing is pickled but the records it sends back). Below
+        `parallel_min` jobs, or with one process, the jobs wait for render_deferred().
         """
         jobs = list(self.jobs.values())
-        self.jobs.clear()
-        if not jobs:
-            return
         processes = min(self.processes, len(jobs))
         if processes < 2 or len(jobs) < self.parallel_min:
-            shares = [self._render(jobs)]
-        else:
-            gc.freeze()  # the children do not copy pages just to mark objects as seen
-            try:
-                children = [ForkJob(self._render, jobs[n::processes]) for n in range(1, processes)]
-                try:
-                    mine = self._render(jobs[0::processes])
-                finally:
-                    others = [child.result() for child in children]
-            finally:
-                gc.unfreeze()
-            shares = [mine, *others]
+            return
+        self.jobs.clear()
+        gc.freeze()  # the children do not copy memory pages just to mark objects as seen
+        try:
+            for n in range(processes):
+                self.background.append(ForkJob(self._render, jobs[n::processes]))
+        finally:
+            gc.unfreeze()
+        self.background_paths.update(job.path for job in jobs)
+
+    def render_deferred(self) -> None:
+        """Render the pages deferred since, then collect the background children's records."""
+        jobs = list(self.jobs.values())
+        self.jobs.clear()
+        shares: list[list[tuple[str, Record | None]]] = []
+        try:
+            if any(job.path in self.background_paths for job in jobs):
+                # A later write of a page a child is rendering: it must land last.
+                shares += self._join_background()
+            shares.append(self._render(jobs))
+        finally:
+            shares += self._join_background()
         for share in shares:
             for relative, record in share:
                 if record is not None:
                     self.current.records[relative] = record
                 self.rendered += 1
+
+    def _join_background(self) -> list[list[tuple[str, Record | None]]]:
+        """Wait for every background child; raise the first error after all have ended."""
+        children, self.background = self.background, []
+        self.background_paths.clear()
+        shares, errors = [], []
+        for child in children:
+            try:
+                shares.append(child.result())
+            except Exception as error:  # noqa: PERF203 - every child must be waited for
+                errors.append(error)
+        if errors:
+            raise errors[0]
+        return shares
 
     def _render(self, jobs: list[Job]) -> list[tuple[str, Record | None]]:
         """Render and write `jobs` in order; return their manifest records."""
