@@ -41,7 +41,7 @@ import hashlib
 import logging
 import os
 import pickle
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
@@ -58,6 +58,7 @@ from pelican.plugins import signals
 from pelican.utils import clean_output_dir, get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from plugins._shared.session import session_of
 from plugins.fastbuild.fingerprint import DIGEST_SIZE, ValueDigests, combine, content_key
 
 logger = logging.getLogger(__name__)
@@ -186,7 +187,15 @@ class BuildState:
             os.path.abspath(self.output_path).encode(), digest_size=8
         ).hexdigest()
         self.manifest_path = Path(settings["CACHE_PATH"]) / f"fastbuild-{name}.pickle"
-        self.previous = self._load()
+        # In a build session the last successful build's manifest is kept in memory
+        # (volatile: a failed build drops it) and pickled when the session closes.
+        self.session = session_of(settings)
+        remembered = (
+            self.session.volatile("fastbuild").get(self.manifest_path)
+            if self.session is not None
+            else None
+        )
+        self.previous = remembered if isinstance(remembered, Manifest) else self._load()
         self.current = Manifest()
         self.kept: dict[str, tuple[int, int]] = {}  # previous outputs on disk at the start
         self.tracker = Tracker()
@@ -251,12 +260,22 @@ class BuildState:
                     os.remove(path)
             self._remove_empty_dirs(tuple(self.settings.get("OUTPUT_RETENTION", ())))
         self.current.build = self.build_digest()
-        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.manifest_path.with_name(f".{self.manifest_path.name}.tmp")
-        with temp.open("wb") as handle:
-            pickle.dump(self.current, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temp.replace(self.manifest_path)
+        if self.session is not None:
+            self.session.volatile("fastbuild")[self.manifest_path] = self.current
+            self.session.defer(f"manifest:{self.manifest_path}", self._saver(self.current))
+        else:
+            self._saver(self.current)()
         logger.info("fastbuild: %d files rendered, %d unchanged", self.rendered, self.skipped)
+
+    def _saver(self, manifest: Manifest) -> Callable[[], None]:
+        def save() -> None:
+            self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.manifest_path.with_name(f".{self.manifest_path.name}.tmp")
+            with temp.open("wb") as handle:
+                pickle.dump(manifest, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temp.replace(self.manifest_path)
+
+        return save
 
     def _remove_empty_dirs(self, retention: Iterable[str]) -> None:
         keep = set(retention)
@@ -285,11 +304,15 @@ class BuildState:
     def build_digest(self) -> bytes:
         """Digest what every output depends on: code, libraries, settings."""
         if self._build is None:
-            h = hashlib.blake2b(digest_size=DIGEST_SIZE)
-            h.update(code_digest())
-            plain = ValueDigests()
-            h.update(plain.digest(dict(self.settings)))
-            self._build = h.digest()
+            lasting = self.session.lasting("fastbuild") if self.session is not None else {}
+            found = lasting.get("build-digest")
+            if not isinstance(found, bytes):
+                h = hashlib.blake2b(digest_size=DIGEST_SIZE)
+                h.update(code_digest())
+                plain = ValueDigests()
+                h.update(plain.digest(dict(self.settings)))
+                found = lasting["build-digest"] = h.digest()
+            self._build = found
             if self.previous.build != self._build:
                 self.previous = Manifest()
         return self._build
@@ -462,10 +485,42 @@ def _template_variables(
     return tuple(sorted(names))
 
 
+@contextmanager
+def _replacing(filename: str, encoding: str) -> Iterator[Any]:
+    """Write to a temporary file in the same folder and rename it over `filename`."""
+    folder, name = os.path.split(filename)
+    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "w", encoding=encoding) as handle:
+            yield handle
+        os.replace(temp, filename)
+    except BaseException:
+        with suppress(OSError):
+            os.remove(temp)
+        raise
+
+
 class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
     """Pelican's Writer, skipping outputs whose fingerprint did not change."""
 
     state: BuildState  # set on the per-build subclass
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        """Pelican's `_open_w`, but the file appears whole: written beside, then renamed.
+
+        A server reading the output folder while a build runs (`blog preview`) sees the
+        old file or the new one, never a truncated one.
+        """
+        if filename in self._overridden_files or (
+            filename in self._written_files and not override
+        ):
+            return super()._open_w(filename, encoding, override)  # raises, or os.devnull
+        if filename in self._written_files:
+            logger.info('Overwriting "%s"', filename)
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return _replacing(filename, encoding)
 
     def _relative(self, path: str) -> str:
         return os.path.relpath(path, self.output_path).replace(os.sep, "/")
