@@ -25,8 +25,6 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from plugins._shared.session import SETTING as SESSION_SETTING
-from plugins._shared.session import BuildSession
 from plugins._shared.problems import (
     BlogError,
     Problem,
@@ -34,6 +32,8 @@ from plugins._shared.problems import (
     Severity,
     problem_from_record,
 )
+from plugins._shared.session import SETTING as SESSION_SETTING
+from plugins._shared.session import BuildSession
 
 SETTINGS_FILE = "pelicanconf.py"
 # Pelican names files relative to the content folder ("posts/2026/x.md").

@@ -47,9 +47,7 @@ class Preview:
                 legacy.unlink()
             elif legacy.is_dir():
                 shutil.rmtree(legacy, ignore_errors=True)
-        return build_site(
-            self.root, output=self.output / "site", drafts=True, session=self.session
-        )
+        return build_site(self.root, output=self.output / "site", drafts=True, session=self.session)
 
     def close(self) -> None:
         """Save the session's caches to disk for the next `blog build` or preview."""

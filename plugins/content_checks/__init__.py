@@ -35,7 +35,7 @@ from typing import Any
 from pelican import signals
 
 from plugins._shared import metadata as metadata_module
-from plugins._shared.diskmemo import DiskMemo, digest_of, open_memo, source_digest
+from plugins._shared.diskmemo import digest_of, open_memo, source_digest
 from plugins._shared.problems import log_problem
 from plugins.content_checks.rules import ChecksSettings
 from plugins.content_checks.site import SiteSettings, check_site, read_site

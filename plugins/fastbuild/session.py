@@ -4,10 +4,10 @@
   Pelican does): kept as the live dict instead of being unpickled at the start of every
   build and pickled again at the end. Metadata holds objects plugins change in place
   (the people plugin renames Author objects): entries are copied on the way in and on
-  the way out (`fresh`), so a build sees what a fresh unpickled cache would give it. tools.build turns Pelican's own loading off in a
-  session (LOAD_CONTENT_CACHE=False) and says whether pelicanconf.py wanted it
-  (`READER_CACHE_WANTED`); the file is then read once per session here and written when
-  the session closes.
+  the way out (`fresh`), so a build sees what a fresh unpickled cache would give it.
+  tools.build turns Pelican's own loading off in a session (LOAD_CONTENT_CACHE=False)
+  and says whether pelicanconf.py wanted it (`READER_CACHE_WANTED`); the file is then
+  read once per session here and written when the session closes.
 - Content objects (posts and pages) as they stand right after reading and
   `content_object_init` (Pelican's "generator layer" cache, done safely): a snapshot of
   the object's attributes, taken before any later plugin touches it, checked by file
@@ -22,9 +22,11 @@
 - The fastbuild manifest (writer.BuildState), as volatile state.
 """
 
+# os.path and os.stat on plain strings: this runs for every source file of every build.
+# ruff: noqa: PTH110, PTH116, PTH118
+
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import pickle
@@ -32,7 +34,6 @@ from typing import Any
 
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
-
 from pelican.contents import Article, Page
 from pelican.generators import CachingGenerator
 from pelican.urlwrappers import URLWrapper
@@ -149,7 +150,10 @@ def fresh(value: Any, memo: dict[int, Any] | None = None) -> Any:
     elif kind is dict:
         copied = {key: fresh(item, memo) for key, item in value.items()}
     elif isinstance(value, URLWrapper):
-        copied = copy.copy(value)  # shares the settings, as Pelican's own copies do
+        # copy.copy's equivalent, several times faster: shares the settings, as
+        # Pelican's own copies do.
+        copied = object.__new__(kind)
+        copied.__dict__.update(value.__dict__)
     else:
         return value  # str subclasses, dates, numbers: immutable
     memo[id(value)] = copied
@@ -210,7 +214,7 @@ def share_content_objects(generator: Any, session: BuildSession) -> None:
 
 def _stamp(base: str, relative: str) -> tuple[int, int] | None:
     try:
-        found = os.stat(os.path.join(base, relative))  # noqa: PTH118
+        found = os.stat(os.path.join(base, relative))
     except OSError:
         return None
     return found.st_mtime_ns, found.st_size
@@ -225,7 +229,7 @@ def freeze(content: Any) -> tuple[type, dict[str, Any]]:
 def thaw(snapshot: tuple[type, dict[str, Any]], settings: Any, context: Any) -> Any:
     """A new content object from a snapshot, bound to this build's settings and context."""
     kind, state = snapshot
-    content = kind.__new__(kind)
+    content: Any = object.__new__(kind)
     attributes = fresh(state)
     attributes["settings"] = settings
     attributes["_context"] = context

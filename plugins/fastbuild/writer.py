@@ -33,7 +33,7 @@ the manifest's files survive the start of a build). Skipped pages still send
 """
 
 # os.path and os.stat on plain strings: this runs for every output file of every build.
-# ruff: noqa: PTH100, PTH103, PTH106, PTH107, PTH112, PTH114, PTH116, PTH118, PTH120, PTH206
+# ruff: noqa: PTH100, PTH103, PTH105, PTH106, PTH107, PTH112, PTH114, PTH116, PTH118, PTH120, PTH123, PTH206
 
 from __future__ import annotations
 
@@ -209,7 +209,8 @@ class BuildState:
         self._shared: dict[tuple[str, int], tuple[Any, bytes]] = {}
         self.folders: set[str] = set()
         self._variables: dict[tuple[int, str], tuple[str, ...] | None] = {}
-        self._themes: dict[tuple[int, ...], bytes] = {}
+        self._themes: dict[tuple[Any, ...], bytes] = {}
+        self._env_themes: dict[int, tuple[Environment, bytes]] = {}
         self._parsed: dict[int, dict[str, Any]] = {}
 
     def _load(self) -> Manifest:
@@ -319,6 +320,9 @@ class BuildState:
 
     def theme_digest(self, env: Environment) -> bytes:
         """Digest every template the environment's loader can serve."""
+        known = self._env_themes.get(id(env))
+        if known is not None and known[0] is env:
+            return known[1]
         loaders = _loader_ids(env.loader)
         found = self._themes.get(loaders)
         if found is None:
@@ -326,6 +330,7 @@ class BuildState:
             if not _loader_digest(env.loader, h):
                 h.update(os.urandom(DIGEST_SIZE))
             found = self._themes[loaders] = h.digest()
+        self._env_themes[id(env)] = (env, found)
         return found
 
     def variables(self, template: Any) -> tuple[str, ...] | None:
@@ -424,11 +429,15 @@ class BuildState:
         self.rendered += 1
 
 
-def _loader_ids(loader: Any) -> tuple[int, ...]:
+def _loader_ids(loader: Any) -> tuple[Any, ...]:
+    """What identifies the templates a loader serves: folders, or the loader itself."""
     if isinstance(loader, ChoiceLoader):
-        return (id(loader), *(i for inner in loader.loaders for i in _loader_ids(inner)))
+        return ("choice", *(_loader_ids(inner) for inner in loader.loaders))
     if isinstance(loader, PrefixLoader):
-        return (id(loader), *(i for inner in loader.mapping.values() for i in _loader_ids(inner)))
+        return ("prefix", *((p, _loader_ids(loader.mapping[p])) for p in sorted(loader.mapping)))
+    if type(loader) is FileSystemLoader:
+        # Every generator has its own loaders over the same folders: one digest for all.
+        return ("files", *(str(folder) for folder in loader.searchpath))
     return (id(loader),)
 
 
@@ -511,9 +520,7 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
         A server reading the output folder while a build runs (`blog preview`) sees the
         old file or the new one, never a truncated one.
         """
-        if filename in self._overridden_files or (
-            filename in self._written_files and not override
-        ):
+        if filename in self._overridden_files or (filename in self._written_files and not override):
             return super()._open_w(filename, encoding, override)  # raises, or os.devnull
         if filename in self._written_files:
             logger.info('Overwriting "%s"', filename)
