@@ -88,17 +88,26 @@ def test_preview_serves_drafts_with_a_banner_and_rebuilds_on_save(
     assert texts(page, "main h1") == ["Work in progress"]
 
 
-def test_rebuild_switches_atomically_and_keeps_two_builds(make_site: MakeSite) -> None:
-    root = make_site({"content/posts/2026/a.md": post("A", extra="Status: draft")})
+def test_rebuilds_replace_pages_whole_in_one_folder(make_site: MakeSite) -> None:
+    root = make_site({"content/posts/2026/a.md": post("A", extra="Status: draft", body="Old.")})
+    legacy = root / "output/preview/builds/123/site"
+    legacy.mkdir(parents=True)
+    (root / "output/preview/current").symlink_to("builds/123", target_is_directory=True)
     preview = Preview(root, root / "output" / "preview")
-    for _ in range(3):
-        result = preview.rebuild()
-        assert result.errors == []
-    current = root / "output/preview/current"
-    assert current.is_symlink()
-    assert len(list((root / "output/preview/builds").iterdir())) == 2
-    page = html(current / "site/drafts/a/index.html")
-    assert texts(page, ".preview-banner") == ["Preview — not published"]
+    assert preview.rebuild().errors == []
+    assert sorted(p.name for p in (root / "output/preview").iterdir()) == [
+        "search-index",
+        "site",
+    ]  # the one-folder-per-build layout of earlier versions is gone
+    page = root / "output/preview/site/drafts/a/index.html"
+    source = root / "content/posts/2026/a.md"
+    with page.open(encoding="utf-8") as reading:  # a request being served during a rebuild
+        source.write_text(source.read_text(encoding="utf-8").replace("Old.", "New."))
+        assert preview.rebuild().errors == []
+        assert "Old." in reading.read()  # the file it had open was replaced, not truncated
+    assert "New." in page.read_text(encoding="utf-8")
+    assert texts(html(page), ".preview-banner") == ["Preview — not published"]
+    assert [p.name for p in page.parent.iterdir()] == ["index.html"]  # no temporary files
 
 
 def test_a_normal_build_has_no_banner(make_site: MakeSite) -> None:

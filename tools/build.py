@@ -3,6 +3,14 @@
 Pelican logs a broken post and skips it, and exits 0. Here every warning and error is
 collected as a `Problem` (`path:line: message [code]`); errors fail the build, and with
 `strict` warnings do too.
+
+A process that builds repeatedly (`blog preview`) passes a `BuildSession`
+(plugins._shared.session): it reaches the plugins as the runtime setting BUILD_SESSION
+(never written in pelicanconf.py), and it holds what builds reuse in memory instead of
+reloading it from CACHE_PATH. In a session Pelican's own reader-cache loading is turned
+off (LOAD_CONTENT_CACHE=False; plugins.fastbuild keeps that cache in the session and reads
+the file once), and the session is dropped whenever the settings or the plugins' code
+change, and told when a build fails.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from plugins._shared.problems import (
     Severity,
     problem_from_record,
 )
+from plugins._shared.session import SETTING as SESSION_SETTING
+from plugins._shared.session import BuildSession
 
 SETTINGS_FILE = "pelicanconf.py"
 # Pelican names files relative to the content folder ("posts/2026/x.md").
@@ -207,8 +217,13 @@ def build_site(
     drafts: bool = False,
     site_url: str | None = None,
     now: date | None = None,
+    session: BuildSession | None = None,
 ) -> BuildResult:
-    """Build the site at `root` with Pelican and return counts and problems."""
+    """Build the site at `root` with Pelican and return counts and problems.
+
+    With a `session`, what the build reads and computes is kept in it for the next build
+    of the same process (see the module docstring).
+    """
     from pelican import Pelican, signals
     from pelican.log import console
 
@@ -218,6 +233,8 @@ def build_site(
     console.quiet = True
     with collecting_problems(root / "content") as collector:
         settings = load_settings(root, build_overrides(output, drafts, site_url, now))
+        if session is not None:
+            join_session(settings, session)
         collector.content_dir = Path(settings["PATH"])
         result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
 
@@ -234,9 +251,28 @@ def build_site(
         signals.content_written.connect(count_written, weak=False)
         try:
             Pelican(settings).run()
+        except BaseException:
+            if session is not None:
+                session.failed()
+            raise
         finally:
             signals.all_generators_finalized.disconnect(count_content)
             signals.content_written.disconnect(count_written)
     result.problems = sorted(collector.problems, key=lambda p: (str(p.path), p.line, p.code))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def join_session(settings: dict[str, Any], session: BuildSession) -> None:
+    """Put the session into the settings; drop its state if settings or code changed."""
+    from plugins.fastbuild.fingerprint import ValueDigests
+    from plugins.fastbuild.session import READER_CACHE_WANTED
+    from plugins.fastbuild.writer import code_digest
+
+    settings.pop(SESSION_SETTING, None)
+    wanted = bool(settings.get("LOAD_CONTENT_CACHE"))
+    key = ValueDigests().digest([code_digest(), settings])
+    session.adopt(key)
+    session.lasting("fastbuild")[READER_CACHE_WANTED] = wanted
+    settings["LOAD_CONTENT_CACHE"] = False
+    settings[SESSION_SETTING] = session

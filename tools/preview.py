@@ -1,47 +1,57 @@
 """`blog preview`: build with drafts and a preview banner, serve it, rebuild on every save.
 
-Each build goes into a fresh folder under `<output>/builds/`, and `<output>/current` is
-switched to it with an atomic symlink replace; the server re-resolves `current/site` on
-every request (tools.serve), so a reader never sees a half-written site.
+Every build goes into the same folder, `<output>/site` (the search index beside it), and
+is incremental: the preview owns a build session (plugins._shared.session) that keeps
+Pelican's reader cache, the plugins' memos, compiled templates and the fastbuild manifest
+in memory between builds, so a save re-renders only the pages it affects.
+
+Why one folder and not a new folder per build: a new folder would make every rebuild a
+cold one (the manifest names files in one output folder), or need a hard-linked copy of
+~8,500 files whose every writer (Pelican's static copies, plugins writing files directly)
+would have to replace rather than truncate, or it would corrupt the previous build
+through the shared inode. Instead every page and feed the writer renders is written to a
+temporary file and renamed over the old one (plugins.fastbuild.writer), and the server
+opens files per request (tools.serve): a reader sees the old page or the new one, never a
+half-written one. During a rebuild pages may be a mix of old and new for a moment.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from plugins._shared.problems import BlogError
+from plugins._shared.session import BuildSession
 from tools.build import BuildResult, build_site, load_settings
 
-KEEP_BUILDS = 2  # the live one and the one before it (requests may still be reading it)
+LEGACY = ("current", "builds")  # the layout of earlier versions: one folder per build
 
 
 @dataclass(slots=True)
 class Preview:
-    """A preview folder holding numbered builds and a `current` symlink to the live one."""
+    """The preview's output folder and the build session its rebuilds share."""
 
     root: Path
     output: Path
+    session: BuildSession = field(default_factory=BuildSession)
 
     def rebuild(self) -> BuildResult:
-        """Build the site with drafts into a new folder and make it the live one."""
-        builds = self.output / "builds"
-        builds.mkdir(parents=True, exist_ok=True)
-        build_dir = builds / f"{time.time_ns()}"
-        result = build_site(self.root, output=build_dir / "site", drafts=True)
-        link = self.output / "current"
-        staging = self.output / f".current-{os.getpid()}"
-        staging.unlink(missing_ok=True)
-        staging.symlink_to(build_dir.relative_to(self.output), target_is_directory=True)
-        staging.replace(link)  # atomic: readers see the old build or the new one
-        for old in sorted(builds.iterdir(), key=lambda p: p.name)[:-KEEP_BUILDS]:
-            shutil.rmtree(old, ignore_errors=True)
-        return result
+        """Build the site with drafts into `<output>/site`, incrementally."""
+        self.output.mkdir(parents=True, exist_ok=True)
+        for name in LEGACY:
+            legacy = self.output / name
+            if legacy.is_symlink():
+                legacy.unlink()
+            elif legacy.is_dir():
+                shutil.rmtree(legacy, ignore_errors=True)
+        return build_site(self.root, output=self.output / "site", drafts=True, session=self.session)
+
+    def close(self) -> None:
+        """Save the session's caches to disk for the next `blog build` or preview."""
+        self.session.close()
 
 
 def watched_paths(root: Path) -> list[Path]:
@@ -96,6 +106,7 @@ def run_preview(
     finally:
         server.close()
         thread.join(timeout=5)
+        preview.close()
 
 
 def _build_and_report(preview: Preview, log: Callable[[str], None]) -> None:

@@ -5,6 +5,10 @@ post, the related posts of an unchanged set of titles and tags). A `DiskMemo` is
 pickle file in Pelican's CACHE_PATH; it is read on first use and written by `save()`
 with only the entries used since it was read, so it never grows beyond one build's needs.
 Keys must cover every input (`digest_of` plus a version string naming the code).
+
+In a build session (plugins._shared.session, `blog preview`), `open_memo` hands every
+build the same DiskMemo: it stays in memory (no pickle round trip per build) and is
+written once, when the session closes.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import hashlib
 import pickle
 from pathlib import Path
 from typing import Any
+
+from plugins._shared.session import session_of
 
 DIGEST_SIZE = 20
 
@@ -38,11 +44,13 @@ def source_digest(*files: str | Path) -> str:
 class DiskMemo:
     """A dict of digest -> value, loaded from and saved to one pickle file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, deferred: bool = False) -> None:
         self.path = path
         self._old: dict[bytes, Any] | None = None
         self._used: dict[bytes, Any] = {}
         self._changed = False
+        # In a session, save() waits for the session's close() (see open_memo).
+        self.deferred = deferred
 
     def _load(self) -> dict[bytes, Any]:
         if self._old is None:
@@ -70,6 +78,12 @@ class DiskMemo:
 
     def save(self) -> None:
         """Write the entries used since loading (only when something was added or dropped)."""
+        if self.deferred:
+            return
+        self.flush()
+
+    def flush(self) -> None:
+        """Write now, even when deferred."""
         if not self._changed and self._old is not None and len(self._old) == len(self._used):
             return
         if not self._changed and self._old is None:
@@ -81,3 +95,16 @@ class DiskMemo:
         temp.replace(self.path)
         self._old = dict(self._used)
         self._changed = False
+
+
+def open_memo(settings: Any, path: Path) -> DiskMemo:
+    """The memo stored at `path` for this build: the session's own one when in a session."""
+    session = session_of(settings)
+    if session is None:
+        return DiskMemo(path)
+    memos = session.lasting("diskmemo")
+    found = memos.get(path)
+    if not isinstance(found, DiskMemo):
+        found = memos[path] = DiskMemo(path, deferred=True)
+        session.defer(f"diskmemo:{path}", found.flush)
+    return found

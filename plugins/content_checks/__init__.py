@@ -35,7 +35,7 @@ from typing import Any
 from pelican import signals
 
 from plugins._shared import metadata as metadata_module
-from plugins._shared.diskmemo import DiskMemo, digest_of, source_digest
+from plugins._shared.diskmemo import digest_of, open_memo, source_digest
 from plugins._shared.problems import log_problem
 from plugins.content_checks.rules import ChecksSettings
 from plugins.content_checks.site import SiteSettings, check_site, read_site
@@ -81,7 +81,7 @@ def check_content(generator: Any) -> None:
     site = read_site(Path(generator.path), settings)
     memo = None
     if settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH"):
-        memo = DiskMemo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
+        memo = open_memo(settings, Path(settings["CACHE_PATH"]) / MEMO_FILE)
     found = check_site(
         site, SiteSettings.from_settings(settings), memo=memo, version=checks_version(settings)
     )

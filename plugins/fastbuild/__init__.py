@@ -45,8 +45,14 @@ from pelican.contents import Content, Static
 from pelican.generators import Generator
 from pelican.readers import MarkdownReader
 
+from plugins._shared.session import session_of
 from plugins.fastbuild.markdown_pool import Prefetch
 from plugins.fastbuild.reader import FastMarkdownReader
+from plugins.fastbuild.session import (
+    share_compiled_templates,
+    share_content_objects,
+    share_reader_cache,
+)
 from plugins.fastbuild.settings import FastbuildSettings
 from plugins.fastbuild.taxonomy import linear_period_archives, linear_taxonomy_pages
 from plugins.fastbuild.writer import BuildState, IncrementalWriter
@@ -66,7 +72,23 @@ def speed_up_articles_generator(generator: Any) -> None:
     # Instance attributes: only this build's generator is affected.
     generator._build_period_archives = linear_period_archives(generator._build_period_archives)
     linear_taxonomy_pages(generator)
+    use_session_reader_cache(generator)
     start_markdown_pool(generator)
+
+
+def use_session_reader_cache(generator: Any) -> None:
+    """In a build session, read through the session's reader cache (session.py)."""
+    session = session_of(generator.settings)
+    if session is not None:
+        share_reader_cache(generator.readers, session)
+        share_content_objects(generator, session)
+
+
+def use_session_templates(generator: Any) -> None:
+    """In a build session, reuse compiled templates (session.py)."""
+    session = session_of(generator.settings)
+    if session is not None:
+        share_compiled_templates(generator, session)
 
 
 def start_markdown_pool(generator: Any) -> None:
@@ -182,6 +204,8 @@ def register() -> None:
     """Connect the reader replacement, the pool's start and stop, and the writer."""
     signals.readers_init.connect(use_fast_markdown)
     signals.article_generator_init.connect(speed_up_articles_generator)
+    signals.page_generator_init.connect(use_session_reader_cache)
+    signals.generator_init.connect(use_session_templates)
     signals.get_generators.connect(url_freezer)
     # article_generator_pretaxonomy: sent right after the reading loop ends.
     signals.article_generator_pretaxonomy.connect(stop_markdown_pool)

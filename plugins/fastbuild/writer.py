@@ -33,7 +33,7 @@ the manifest's files survive the start of a build). Skipped pages still send
 """
 
 # os.path and os.stat on plain strings: this runs for every output file of every build.
-# ruff: noqa: PTH100, PTH103, PTH106, PTH107, PTH112, PTH114, PTH116, PTH118, PTH120, PTH206
+# ruff: noqa: PTH100, PTH103, PTH105, PTH106, PTH107, PTH112, PTH114, PTH116, PTH118, PTH120, PTH123, PTH206
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ import hashlib
 import logging
 import os
 import pickle
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
@@ -60,6 +60,7 @@ from pelican.utils import clean_output_dir, get_relative_path, path_to_url, sani
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from plugins._shared.background import ForkJob
+from plugins._shared.session import session_of
 from plugins.fastbuild.fingerprint import DIGEST_SIZE, ValueDigests, combine, content_key
 
 logger = logging.getLogger(__name__)
@@ -192,7 +193,15 @@ class BuildState:
             os.path.abspath(self.output_path).encode(), digest_size=8
         ).hexdigest()
         self.manifest_path = Path(settings["CACHE_PATH"]) / f"fastbuild-{name}.pickle"
-        self.previous = self._load()
+        # In a build session the last successful build's manifest is kept in memory
+        # (volatile: a failed build drops it) and pickled when the session closes.
+        self.session = session_of(settings)
+        remembered = (
+            self.session.volatile("fastbuild").get(self.manifest_path)
+            if self.session is not None
+            else None
+        )
+        self.previous = remembered if isinstance(remembered, Manifest) else self._load()
         self.current = Manifest()
         self.kept: dict[str, tuple[int, int]] = {}  # previous outputs on disk at the start
         self.tracker = Tracker()
@@ -206,12 +215,13 @@ class BuildState:
         self._shared: dict[tuple[str, int], tuple[Any, bytes]] = {}
         self.folders: set[str] = set()
         self._variables: dict[tuple[int, str], tuple[str, ...] | None] = {}
-        self._themes: dict[tuple[int, ...], bytes] = {}
+        self._themes: dict[tuple[Any, ...], bytes] = {}
+        self._env_themes: dict[int, tuple[Environment, bytes]] = {}
         self._parsed: dict[int, dict[str, Any]] = {}
         # Pages and feeds to render at the end of the build, by output path (a later
         # overriding write of the same path replaces the earlier one, as on disk).
         self.jobs: dict[str, Job] = {}
-        self._unknown_themes: set[tuple[int, ...]] = set()
+        self._unknown_themes: set[tuple[Any, ...]] = set()
         self.processes = 1
         self.parallel_min = 1
         self.background: list[ForkJob[list[tuple[str, Record | None]]]] = []
@@ -304,7 +314,7 @@ class BuildState:
         for child in children:
             try:
                 shares.append(child.result())
-            except Exception as error:  # noqa: PERF203 - every child must be waited for
+            except Exception as error:  # every child must be waited for
                 errors.append(error)
         if errors:
             raise errors[0]
@@ -332,12 +342,22 @@ class BuildState:
                     os.remove(path)
             self._remove_empty_dirs(tuple(self.settings.get("OUTPUT_RETENTION", ())))
         self.current.build = self.build_digest()
-        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.manifest_path.with_name(f".{self.manifest_path.name}.tmp")
-        with temp.open("wb") as handle:
-            pickle.dump(self.current, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temp.replace(self.manifest_path)
+        if self.session is not None:
+            self.session.volatile("fastbuild")[self.manifest_path] = self.current
+            self.session.defer(f"manifest:{self.manifest_path}", self._saver(self.current))
+        else:
+            self._saver(self.current)()
         logger.info("fastbuild: %d files rendered, %d unchanged", self.rendered, self.skipped)
+
+    def _saver(self, manifest: Manifest) -> Callable[[], None]:
+        def save() -> None:
+            self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.manifest_path.with_name(f".{self.manifest_path.name}.tmp")
+            with temp.open("wb") as handle:
+                pickle.dump(manifest, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temp.replace(self.manifest_path)
+
+        return save
 
     def _remove_empty_dirs(self, retention: Iterable[str]) -> None:
         keep = set(retention)
@@ -366,11 +386,15 @@ class BuildState:
     def build_digest(self) -> bytes:
         """Digest what every output depends on: code, libraries, settings."""
         if self._build is None:
-            h = hashlib.blake2b(digest_size=DIGEST_SIZE)
-            h.update(code_digest())
-            plain = ValueDigests()
-            h.update(plain.digest(dict(self.settings)))
-            self._build = h.digest()
+            lasting = self.session.lasting("fastbuild") if self.session is not None else {}
+            found = lasting.get("build-digest")
+            if not isinstance(found, bytes):
+                h = hashlib.blake2b(digest_size=DIGEST_SIZE)
+                h.update(code_digest())
+                plain = ValueDigests()
+                h.update(plain.digest(dict(self.settings)))
+                found = lasting["build-digest"] = h.digest()
+            self._build = found
             if self.previous.build != self._build:
                 self.previous = Manifest()
         return self._build
@@ -382,6 +406,9 @@ class BuildState:
 
     def theme_digest(self, env: Environment) -> bytes:
         """Digest every template the environment's loader can serve."""
+        known = self._env_themes.get(id(env))
+        if known is not None and known[0] is env:
+            return known[1]
         loaders = _loader_ids(env.loader)
         found = self._themes.get(loaders)
         if found is None:
@@ -390,6 +417,7 @@ class BuildState:
                 h.update(os.urandom(DIGEST_SIZE))
                 self._unknown_themes.add(loaders)
             found = self._themes[loaders] = h.digest()
+        self._env_themes[id(env)] = (env, found)
         return found
 
     def variables(self, template: Any) -> tuple[str, ...] | None:
@@ -522,7 +550,7 @@ class PageJob(Job):
             if folder not in state.folders:
                 os.makedirs(folder, exist_ok=True)
                 state.folders.add(folder)
-            with open(self.path, "w", encoding="utf-8") as handle:  # noqa: PTH123
+            with _replacing(self.path, "utf-8") as handle:  # appears whole, as in _open_w
                 handle.write(output)
         return [content_key(o) for o in touched.values()]
 
@@ -545,11 +573,15 @@ class FeedJob(Job):
         return self.keys
 
 
-def _loader_ids(loader: Any) -> tuple[int, ...]:
+def _loader_ids(loader: Any) -> tuple[Any, ...]:
+    """What identifies the templates a loader serves: folders, or the loader itself."""
     if isinstance(loader, ChoiceLoader):
-        return (id(loader), *(i for inner in loader.loaders for i in _loader_ids(inner)))
+        return ("choice", *(_loader_ids(inner) for inner in loader.loaders))
     if isinstance(loader, PrefixLoader):
-        return (id(loader), *(i for inner in loader.mapping.values() for i in _loader_ids(inner)))
+        return ("prefix", *((p, _loader_ids(loader.mapping[p])) for p in sorted(loader.mapping)))
+    if type(loader) is FileSystemLoader:
+        # Every generator has its own loaders over the same folders: one digest for all.
+        return ("files", *(str(folder) for folder in loader.searchpath))
     return (id(loader),)
 
 
@@ -606,10 +638,40 @@ def _template_variables(
     return tuple(sorted(names))
 
 
+@contextmanager
+def _replacing(filename: str, encoding: str) -> Iterator[Any]:
+    """Write to a temporary file in the same folder and rename it over `filename`."""
+    folder, name = os.path.split(filename)
+    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "w", encoding=encoding) as handle:
+            yield handle
+        os.replace(temp, filename)
+    except BaseException:
+        with suppress(OSError):
+            os.remove(temp)
+        raise
+
+
 class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
     """Pelican's Writer, skipping outputs whose fingerprint did not change."""
 
     state: BuildState  # set on the per-build subclass
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        """Pelican's `_open_w`, but the file appears whole: written beside, then renamed.
+
+        A server reading the output folder while a build runs (`blog preview`) sees the
+        old file or the new one, never a truncated one.
+        """
+        if filename in self._overridden_files or (filename in self._written_files and not override):
+            return super()._open_w(filename, encoding, override)  # raises, or os.devnull
+        if filename in self._written_files:
+            logger.info('Overwriting "%s"', filename)
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return _replacing(filename, encoding)
 
     def _relative(self, path: str) -> str:
         return os.path.relpath(path, self.output_path).replace(os.sep, "/")

@@ -29,7 +29,7 @@ from typing import Any
 from pelican import signals
 from pelican.contents import Article, Page
 
-from plugins._shared.diskmemo import DiskMemo, digest_of, source_digest
+from plugins._shared.diskmemo import DiskMemo, digest_of, open_memo, source_digest
 from plugins._shared.problems import SettingsError
 from plugins.reading import aids as aids_module
 from plugins.reading.aids import neighbours, reading_facts, reading_minutes
@@ -60,7 +60,7 @@ def annotate(
         memo = (
             prepared
             if isinstance(prepared, DiskMemo)
-            else DiskMemo(Path(settings["CACHE_PATH"]) / MEMO_FILE.format(kind=kind))
+            else open_memo(settings, Path(settings["CACHE_PATH"]) / MEMO_FILE.format(kind=kind))
         )
     version = source_digest(aids_module.__file__)
     for content in contents:
@@ -100,8 +100,8 @@ def prepare_aids(instance: Any) -> None:
     kind = "pages" if isinstance(instance, Page) else "posts"
     memo = context.get(PREPARED_KEY.format(kind=kind))
     if not isinstance(memo, DiskMemo):
-        memo = context[PREPARED_KEY.format(kind=kind)] = DiskMemo(
-            Path(settings["CACHE_PATH"]) / MEMO_FILE.format(kind=kind)
+        memo = context[PREPARED_KEY.format(kind=kind)] = open_memo(
+            settings, Path(settings["CACHE_PATH"]) / MEMO_FILE.format(kind=kind)
         )
     remembered_facts(instance._content or "", memo, source_digest(aids_module.__file__))
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from pelican import signals
 
-from plugins._shared.diskmemo import DiskMemo, digest_of, source_digest
+from plugins._shared.diskmemo import DiskMemo, digest_of, open_memo, source_digest
 from plugins.sanitize import policy as policy_module
 from plugins.sanitize.policy import SanitizePolicy, sanitize_html
 
@@ -72,7 +72,7 @@ def build_sanitizer(settings: Mapping[str, Any]) -> Sanitizer:
     ).hex()
     memo = None
     if settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH"):
-        memo = DiskMemo(Path(settings["CACHE_PATH"]) / MEMO_FILE)
+        memo = open_memo(settings, Path(settings["CACHE_PATH"]) / MEMO_FILE)
     return Sanitizer(SanitizePolicy.from_settings(settings), version, memo)
 
 

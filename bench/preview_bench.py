@@ -1,0 +1,145 @@
+"""Benchmark `blog preview`: seconds from saving a post to the served page showing the edit.
+
+    python bench/preview_bench.py [--posts 5000]
+
+Copies BENCH_DIR/corpus-N/content (laid out as bench/run.py prepare() does; default
+BENCH_DIR bench/.work) into BENCH_DIR/preview, starts `blog preview --port <free>` on it,
+waits until the first build is served, then appends a paragraph to one post three times
+(like bench/run.py edit_one_post) and polls that post's page over HTTP until the edit
+shows. Prints one Markdown table row: the median seconds and the preview process's peak
+RSS. `preview_rebuild(root)` is the same measurement for bench/run.py. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+EDITS = 3
+FIRST_BUILD_LIMIT = 900.0  # seconds: a cold 5,000-post build on a busy 2-core machine
+EDIT_LIMIT = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(work: Path, posts: int) -> Path:
+    """Copy the corpus into work/preview with the repository's pelicanconf.py and theme."""
+    corpus = work / f"corpus-{posts}"
+    if not (corpus / "content").is_dir():
+        sys.path.insert(0, str(HERE))
+        from generate import generate
+
+        generate(corpus, posts)
+    root = work / "preview"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(corpus / "content", root / "content")
+    conf = (REPO / "pelicanconf.py").read_text(encoding="utf-8")
+    conf += f"\nTHEME = {str(REPO / 'themes' / 'intranet')!r}\n"
+    (root / "pelicanconf.py").write_text(conf, encoding="utf-8")
+    return root
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode("utf-8"))
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def wait_for(url: str, text: str, limit: float, process: subprocess.Popen[bytes]) -> float:
+    """Poll `url` until it contains `text`; return the time.monotonic() it did."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"blog preview exited with {process.returncode}")
+        body = fetch(url)
+        if body is not None and text in body:
+            return time.monotonic()
+        time.sleep(0.01)
+    raise RuntimeError(f"{url} never showed {text!r} within {limit:.0f} s")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def post_url(base: str, post: Path) -> str:
+    """The preview URL of a generated post (ARTICLE_URL = posts/{date:%Y}/{slug}/)."""
+    header = post.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    fields = dict(line.split(": ", 1) for line in header.splitlines() if ": " in line)
+    slug = fields.get("Slug") or post.stem
+    status = fields.get("Status", "published").strip()
+    if status == "draft":
+        return f"{base}drafts/{slug}/"
+    return f"{base}posts/{fields['Date'][:4]}/{slug}/"
+
+
+def preview_rebuild(root: Path) -> tuple[float, float]:
+    """Start `blog preview` on `root`; return (median save-to-served seconds, peak RSS MB)."""
+    port = free_port()
+    blog = Path(sys.executable).with_name("blog")
+    command = [str(blog), "preview", "--root", str(root), "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        wait_for(base, "</html>", FIRST_BUILD_LIMIT, process)
+        posts = sorted((root / "content" / "posts").rglob("*.md"))
+        post = posts[len(posts) // 3]
+        url = post_url(base, post)
+        wait_for(url, "</html>", EDIT_LIMIT, process)
+        seconds = []
+        for n in range(EDITS):
+            marker = f"Preview edit number {n} for the benchmark."
+            time.sleep(1.0)  # the watcher is idle again; mtimes differ
+            text = post.read_text(encoding="utf-8")
+            started = time.monotonic()
+            post.write_text(f"{text}\n{marker}\n", encoding="utf-8")
+            seconds.append(wait_for(url, marker, EDIT_LIMIT, process) - started)
+        return statistics.median(seconds), peak_rss_mb(process.pid)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=5000)
+    args = parser.parse_args()
+    work = Path(os.environ.get("BENCH_DIR", HERE / ".work")).resolve()
+    root = prepare(work, args.posts)
+    seconds, rss = preview_rebuild(root)
+    print("| scenario | seconds | peak RSS MB |")
+    print("|---|---|---|")
+    print(
+        f"| preview: one-post edit to served page, {args.posts} posts | {seconds:.2f} | {rss:.0f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""What fastbuild keeps in a build session (plugins._shared.session) between builds.
+
+- Pelican's reader cache ((html, metadata) per source file, checked by file stamp as
+  Pelican does): kept as the live dict instead of being unpickled at the start of every
+  build and pickled again at the end. Metadata holds objects plugins change in place
+  (the people plugin renames Author objects): entries are copied on the way in and on
+  the way out (`fresh`), so a build sees what a fresh unpickled cache would give it.
+  tools.build turns Pelican's own loading off in a session (LOAD_CONTENT_CACHE=False)
+  and says whether pelicanconf.py wanted it (`READER_CACHE_WANTED`); the file is then
+  read once per session here and written when the session closes.
+- Content objects (posts and pages) as they stand right after reading and
+  `content_object_init` (Pelican's "generator layer" cache, done safely): a snapshot of
+  the object's attributes, taken before any later plugin touches it, checked by file
+  stamp; each build gets a new object built from a `fresh` copy of the snapshot (with
+  this build's settings and context), so values plugins set or change later in a build
+  never leak into the next. The content_object_init receivers (plugins.sanitize,
+  plugins.reading) depend only on the object itself and the settings. A file whose
+  reading logged a warning or an error is not snapshotted: it is read again (through the
+  reader cache) every build, so its problems are reported every build.
+- Compiled templates: a Jinja bytecode cache in memory, checked by the template source's
+  checksum (Jinja's own rule) and keyed by the environment's options.
+- The fastbuild manifest (writer.BuildState), as volatile state.
+"""
+
+# os.path and os.stat on plain strings: this runs for every source file of every build.
+# ruff: noqa: PTH110, PTH116, PTH118
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from typing import Any
+
+from jinja2 import BytecodeCache, Environment
+from jinja2.bccache import Bucket
+from pelican.contents import Article, Page
+from pelican.generators import CachingGenerator
+from pelican.urlwrappers import URLWrapper
+
+from plugins._shared.session import BuildSession
+
+READER_CACHE_WANTED = "reader-cache-wanted"
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled template code by template and environment options, valid per checksum."""
+
+    def __init__(self, store: dict[Any, Any]) -> None:
+        self.store = store
+
+    def get_bucket(
+        self, environment: Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        """Return a bucket whose key also covers the options that shape compiled code."""
+        key = (self.get_cache_key(name, filename), _compile_options(environment))
+        bucket = Bucket(environment, repr(key), self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """Fill the bucket when the same source was compiled before."""
+        found = self.store.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Remember freshly compiled code."""
+        self.store[bucket.key] = (bucket.checksum, bucket.code)
+
+
+def _compile_options(env: Environment) -> tuple[Any, ...]:
+    autoescape = env.autoescape
+    return (
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        env.optimized,
+        autoescape if isinstance(autoescape, bool) else getattr(autoescape, "__qualname__", "?"),
+        tuple(sorted(env.extensions)),
+    )
+
+
+def share_compiled_templates(generator: Any, session: BuildSession) -> None:
+    """Give the generator's Jinja environment the session's compiled templates."""
+    env = getattr(generator, "env", None)
+    if isinstance(env, Environment) and env.bytecode_cache is None:
+        env.bytecode_cache = MemoryBytecodeCache(session.lasting("fastbuild-templates"))
+
+
+def share_reader_cache(readers: Any, session: BuildSession) -> None:
+    """Swap the generator's reader cache for the session's (loaded from disk once)."""
+    path = getattr(readers, "_cache_path", None)
+    if not readers._cache_data_policy or not path:
+        return  # caching off at the reader layer
+    caches = session.lasting("fastbuild-readers")
+    cache = caches.get(path)
+    if cache is None:
+        cache = caches[path] = (
+            _load(path, readers) if session.lasting("fastbuild").get(READER_CACHE_WANTED) else {}
+        )
+    readers._cache = cache
+    get, put = readers.get_cached_data, readers.cache_data
+    readers.get_cached_data = lambda path, default=None: fresh(get(path, default))
+    readers.cache_data = lambda path, data: put(path, fresh(data))
+    save = readers.save_cache
+    readers.save_cache = lambda: None  # Pelican's end-of-reading save; done at close
+    session.defer(f"readers:{path}", save)
+
+
+def _load(path: str, readers: Any) -> dict[Any, Any]:
+    if not os.path.exists(path):
+        return {}
+    try:
+        with readers._cache_open(path, "rb") as handle:
+            found = pickle.load(handle)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def fresh(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A copy of cached data that shares nothing a build may change in place.
+
+    Lists, tuples, dicts and Pelican's URLWrappers (tags, authors, categories) are
+    copied; what is shared twice in `value` is shared twice in the copy (Pelican's
+    metadata dict holds the very objects of the attributes of the same name).
+    """
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if memo is None:
+        memo = {}
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if kind is tuple:
+        copied: Any = tuple(fresh(item, memo) for item in value)
+    elif kind is list:
+        copied = [fresh(item, memo) for item in value]
+    elif kind is dict:
+        copied = {key: fresh(item, memo) for key, item in value.items()}
+    elif isinstance(value, URLWrapper):
+        # copy.copy's equivalent, several times faster: shares the settings, as
+        # Pelican's own copies do.
+        copied = object.__new__(kind)
+        copied.__dict__.update(value.__dict__)
+    else:
+        return value  # str subclasses, dates, numbers: immutable
+    memo[id(value)] = copied
+    return copied
+
+
+_PER_BUILD = frozenset({"_context", "settings"})
+
+
+class _Alarm(logging.Handler):
+    """Counts the warnings and errors logged while one file is read."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def share_content_objects(generator: Any, session: BuildSession) -> None:
+    """Reuse posts' or pages' content objects from the session (see module docstring)."""
+    if not isinstance(generator, CachingGenerator) or not generator.readers._cache_data_policy:
+        return
+    store = session.lasting(f"fastbuild-objects:{type(generator).__name__}")
+    readers = generator.readers
+    read_file = readers.read_file
+    clean = [False]
+
+    def read_watched(*args: Any, **kwargs: Any) -> Any:
+        alarm = _Alarm()
+        root = logging.getLogger()
+        root.addHandler(alarm)
+        try:
+            found = read_file(*args, **kwargs)
+        finally:
+            root.removeHandler(alarm)
+        clean[0] = alarm.count == 0
+        return found
+
+    def get_cached_data(relative: str, default: Any = None) -> Any:
+        found = store.get(relative)
+        if found is None or found[0] != _stamp(generator.path, relative):
+            return default
+        return thaw(found[1], generator.settings, generator.context)
+
+    def cache_data(relative: str, content: Any) -> None:
+        if clean[0] and type(content) in (Article, Page):
+            store[relative] = (_stamp(generator.path, relative), freeze(content))
+        else:
+            store.pop(relative, None)
+        clean[0] = False
+
+    readers.read_file = read_watched
+    generator.get_cached_data = get_cached_data
+    generator.cache_data = cache_data
+
+
+def _stamp(base: str, relative: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(os.path.join(base, relative))
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
+def freeze(content: Any) -> tuple[type, dict[str, Any]]:
+    """A snapshot of a content object's attributes (nothing shared with the object)."""
+    state = {k: v for k, v in vars(content).items() if k not in _PER_BUILD}
+    return type(content), fresh(state)
+
+
+def thaw(snapshot: tuple[type, dict[str, Any]], settings: Any, context: Any) -> Any:
+    """A new content object from a snapshot, bound to this build's settings and context."""
+    kind, state = snapshot
+    content: Any = object.__new__(kind)
+    attributes = fresh(state)
+    attributes["settings"] = settings
+    attributes["_context"] = context
+    content.__dict__.update(attributes)
+    return content

@@ -1,0 +1,195 @@
+"""Warm rebuilds in one build session (`blog preview`) equal clean builds of the same sources."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from plugins._shared.session import BuildSession
+from tests.conftest import REPO, MakeSite, post
+from tests.test_incremental_build import (
+    FEATURED,
+    PROFILE,
+    TEAM,
+    assert_same_tree,
+    edit,
+    rendered_counts,
+)
+from tools.build import build_site
+from tools.preview import Preview
+
+INDEX_STATE = "search-index/intrablog-index.json"
+
+
+def clean_build(root: Path, clean: Path) -> Path:
+    """Build a copy of root's sources (same mtimes) with drafts, from scratch, no session."""
+    clean.mkdir()
+    shutil.copytree(root / "content", clean / "content")
+    shutil.copy2(root / "pelicanconf.py", clean / "pelicanconf.py")
+    result = build_site(clean, drafts=True)
+    assert not result.errors, result.errors
+    return clean / "output"
+
+
+def index_state(output: Path) -> dict[str, str]:
+    hashes: dict[str, str] = json.loads((output / INDEX_STATE).read_text())["hashes"]
+    return hashes
+
+
+@pytest.fixture
+def site(make_site: MakeSite, tmp_path: Path) -> tuple[Path, Path]:
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO / "themes" / "intranet", theme)
+    files = {
+        **{
+            f"content/posts/2026/p{n}.md": post(
+                f"Post number {n}",
+                date=f"2026-03-{n + 1:02d} 09:30",
+                authors="ana-lopez" if n % 2 else "bo-chen",
+                tags="postgres, migrations" if n % 3 else "kubernetes",
+                body=f"Body {n} links to [{{filename}}/posts/2026/p{(n + 1) % 8}.md](x).",
+                extra="Status: draft" if n == 7 else "",
+            )
+            for n in range(8)
+        },
+        "content/authors/ana-lopez.md": PROFILE.format(
+            name="Ana Lopez", role="Engineer", slug="ana-lopez"
+        ),
+        "content/authors/bo-chen.md": PROFILE.format(name="Bo Chen", role="SRE", slug="bo-chen"),
+        "content/teams/storage.md": TEAM,
+        "content/featured.yml": FEATURED.format(slug="post-number-1"),
+    }
+    root = make_site(
+        files,
+        THEME=str(theme),
+        FEATURED_NOW="2026-03-20",
+        PEOPLE_NOW="2026-03-20",
+        STATS_NOW="2026-03-20",
+        DEFAULT_PAGINATION=3,
+    )
+    return root, theme
+
+
+def test_warm_rebuilds_equal_clean_builds_after_every_kind_of_change(
+    site: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root, theme = site
+    content = root / "content"
+    preview = Preview(root, root / "output" / "preview")
+    caplog.set_level(logging.INFO, logger="plugins.fastbuild.writer")
+    assert not preview.rebuild().errors
+    total = rendered_counts(caplog.records)[0]
+    caplog.clear()
+    assert not preview.rebuild().errors
+    assert rendered_counts(caplog.records) == (0, total)  # a warm no-op renders nothing
+
+    def step(name: str, change: Callable[[], None]) -> int:
+        change()
+        caplog.clear()
+        result = preview.rebuild()
+        assert not result.errors, (name, result.errors)
+        rendered = rendered_counts(caplog.records)[0]
+        clean = clean_build(root, tmp_path / f"clean-{name}")
+        assert_same_tree(root / "output/preview/site", clean / "site")
+        assert index_state(root / "output/preview") == index_state(clean), name
+        return rendered
+
+    def rewrite(relative: str, old: str, new: str) -> Callable[[], None]:
+        path = content / relative
+        return lambda: edit(path, path.read_text(encoding="utf-8").replace(old, new))
+
+    def rename(old: str, new: str) -> Callable[[], None]:
+        return lambda: (content / old).rename(content / new)
+
+    rendered = step("body", rewrite("posts/2026/p5.md", "Body 5", "Body five, longer"))
+    assert 0 < rendered < total - 10
+    step("draft body", rewrite("posts/2026/p7.md", "Body 7", "Body seven"))
+    step("title", rewrite("posts/2026/p2.md", "Post number 2", "A renamed second post"))
+    step("tags", rewrite("posts/2026/p4.md", "Tags: postgres, migrations", "Tags: kubernetes"))
+    step("add", lambda: edit(content / "posts/2026/p9.md", post("Ninth", date="2026-03-15")))
+    step("delete", (content / "posts/2026/p3.md").unlink)
+    step("rename", rename("posts/2026/p6.md", "posts/2026/p6-renamed.md"))
+    step("profile name", rewrite("authors/bo-chen.md", "Name: Bo Chen", "Name: Bo Chen-Li"))
+    step("profile role", rewrite("authors/bo-chen.md", "Role: SRE", "Role: Staff SRE"))
+
+    def new_author() -> None:
+        profile = PROFILE.format(name="Cy Dee", role="Writer", slug="cy-dee")
+        edit(content / "authors/cy-dee.md", profile)
+        rewrite("posts/2026/p1.md", "Authors: ana-lopez", "Authors: cy-dee")()
+
+    step("new author", new_author)
+    step("featured", rewrite("featured.yml", "number-1", "number-6"))
+    step("team", rewrite("teams/storage.md", "We keep the data.", "We keep all the data."))
+    template = theme / "templates" / "partials" / "cards.html"
+    rendered = step(
+        "template", lambda: edit(template, template.read_text().replace("min read", "minutes"))
+    )
+    assert rendered >= total // 2
+    assert preview.session.builds == 15
+
+
+def test_a_failed_warm_rebuild_does_not_poison_the_session(site: tuple[Path, Path]) -> None:
+    root, theme = site
+    preview = Preview(root, root / "output" / "preview")
+    assert not preview.rebuild().errors
+
+    broken_post = root / "content/posts/2026/p1.md"
+    good_post = broken_post.read_text(encoding="utf-8")
+    edit(broken_post, "Title: \n\nNo date, no title.\n")
+    assert preview.rebuild().errors  # reported, like a one-off build reports it
+    edit(broken_post, good_post.replace("Body 1", "Body one, fixed"))
+    assert not preview.rebuild().errors
+
+    base = theme / "templates" / "base.html"
+    good_template = base.read_text(encoding="utf-8")
+    edit(base, good_template + "{% if %}")
+    with pytest.raises(Exception, match="expression"):
+        preview.rebuild()
+    edit(base, good_template.replace("</footer>", "<p>fixed</p></footer>"))
+    assert not preview.rebuild().errors
+
+    conf = root / "pelicanconf.py"
+    good_conf = conf.read_text(encoding="utf-8")
+    edit(conf, good_conf + "\nDEFAULT_PAGINATION = (\n")
+    with pytest.raises(SyntaxError):
+        preview.rebuild()
+    edit(conf, good_conf + "\nDEFAULT_PAGINATION = 2\n")
+    assert not preview.rebuild().errors
+
+    clean = clean_build(root, root.parent / "clean")
+    assert_same_tree(root / "output/preview/site", clean / "site")
+    assert index_state(root / "output/preview") == index_state(clean)
+
+
+def test_a_session_drops_its_state_when_the_settings_change() -> None:
+    session = BuildSession()
+    assert session.adopt(b"one") is False
+    session.lasting("x")["a"] = 1
+    session.volatile("y")["b"] = 2
+    assert session.adopt(b"one") is True
+    assert session.lasting("x") == {"a": 1}
+    session.failed()
+    assert session.volatile("y") == {}
+    assert session.lasting("x") == {"a": 1}
+    saved: list[str] = []
+    session.defer("memo", lambda: saved.append("memo"))
+    assert session.adopt(b"two") is False  # settings changed: write what is due, forget
+    assert saved == ["memo"]
+    assert session.lasting("x") == {}
+
+
+def test_preview_saves_its_caches_when_it_closes(site: tuple[Path, Path]) -> None:
+    root, _ = site
+    cache = root / "output" / "cache"
+    preview = Preview(root, root / "output" / "preview")
+    assert not preview.rebuild().errors
+    before = {p.name for p in cache.iterdir()} if cache.is_dir() else set()
+    preview.close()
+    after = {p.name for p in cache.iterdir()}
+    assert "ArticlesGenerator-Readers" in after - before
+    assert any(name.startswith("fastbuild-") for name in after - before)
