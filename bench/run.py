@@ -5,10 +5,14 @@
     make bench-search               # only the search service (builds once if needed)
 
 Measured side by side in one run, each build in its own child process (seconds of wall
-time; peak RSS of that child and its children from os.wait4):
+time; memory as the peak RSS of the largest process, from os.wait4, and as the peak of all
+the build's processes together, their proportional set size sampled every 0.1 s):
 - plain Pelican 4.12: default theme, feeds off, content cache on (its defaults otherwise);
 - Intrablog: `blog build` with every plugin, the search index included;
-- cold build (no output, no cache), then a rebuild after editing one post;
+- both on a copy of the corpus committed to a fresh git repository (as a real blog is);
+- cold build (no output, no cache), then a rebuild after editing one post, each in a new
+  process; then the same edit in a running `blog preview` (bench/preview_bench.py: seconds
+  from saving the post to the served page showing it);
 - the search index: full build (inside the cold build) and update (inside the rebuild),
   as reported by the index writer;
 - the access log reader: `blog stats --access-log` on a generated log of BENCH_LOG_MB
@@ -42,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import preview_bench  # noqa: E402
 from generate import TAGS, WORDS, codename, generate  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -66,20 +71,66 @@ CACHE_PATH = "output/cache"
 """
 
 
-def run_child(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Run `command`; return (wall seconds, peak RSS in MB of it and its children)."""
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of `pid` and all its descendants, in MB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        stack += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total / 1024
+
+
+def run_child(command: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Run `command`; return (wall seconds, peak RSS in MB of its largest process, peak
+    memory in MB of all its processes together, as proportional set size sampled every
+    0.1 s: forked children share the parent's pages, which RSS would count twice)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
+    peak_pss = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_pss
+        while not done.wait(0.1):
+            peak_pss = max(peak_pss, tree_pss_mb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     assert process.stderr is not None
     errors = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
+    done.set()
+    sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{errors}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, peak_pss
+
+
+def commit_all(root: Path) -> None:
+    """Make `root` a git repository holding its content, as a real blog is."""
+    git = ["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.com"]
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run([*git, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(root), "commit", "-qm", "corpus"], check=True)
 
 
 def prepare(work: Path, posts: int) -> tuple[Path, Path]:
@@ -95,6 +146,8 @@ def prepare(work: Path, posts: int) -> tuple[Path, Path]:
     conf = (REPO / "pelicanconf.py").read_text(encoding="utf-8")
     conf += f"\nTHEME = {str(REPO / 'themes' / 'intranet')!r}\n"
     (intrablog / "pelicanconf.py").write_text(conf, encoding="utf-8")
+    for root in (plain, intrablog):
+        commit_all(root)
     return plain, intrablog
 
 
@@ -263,7 +316,7 @@ def stats_bench(root: Path, work: Path, megabytes: float) -> tuple[float, float,
     counts.unlink(missing_ok=True)
     command = [str(BIN / "blog"), "stats", "--root", str(root), "--access-log", str(log),
                "--counts", str(counts)]  # fmt: skip
-    seconds, peak = run_child(command, root)
+    seconds, peak, _ = run_child(command, root)
     return seconds, peak, log.stat().st_size / 1024 / 1024
 
 
@@ -297,6 +350,10 @@ def main() -> None:
     plain_edit = run_child(pelican, plain)
     ours_edit = run_child(blog, intrablog)
     index_update = index_seconds(intrablog)
+    print("blog preview rebuilds", file=sys.stderr)
+    preview = preview_bench.prepare(work, posts)
+    commit_all(preview)
+    preview_seconds, preview_peak = preview_bench.preview_rebuild(preview)
     print("search service", file=sys.stderr)
     search = search_bench(intrablog, posts, workers)
     print("access log reader (blog stats)", file=sys.stderr)
@@ -309,9 +366,10 @@ def main() -> None:
 
     rows = [
         ("cold build, s", plain_cold[0], ours_cold[0]),
-        ("cold build, peak MB", plain_cold[1], ours_cold[1]),
-        ("one-post rebuild, s", plain_edit[0], ours_edit[0]),
-        ("one-post rebuild, peak MB", plain_edit[1], ours_edit[1]),
+        ("cold build, peak MB, largest process (RSS)", plain_cold[1], ours_cold[1]),
+        ("cold build, peak MB, all processes (PSS)", plain_cold[2], ours_cold[2]),
+        ("one-post rebuild, new process, s", plain_edit[0], ours_edit[0]),
+        ("one-post rebuild, peak MB, all processes (PSS)", plain_edit[2], ours_edit[2]),
     ]
     cpus = os.cpu_count()
     load = os.getloadavg()[0]
@@ -320,6 +378,11 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: |")
     for name, theirs, ours in rows:
         print(f"| {name} | {theirs:.1f} | {ours:.1f} | {ratio(ours, theirs)} |")
+    print(
+        f"| one-post rebuild in `blog preview`, save to page served, s | – | "
+        f"{preview_seconds:.2f} | |"
+    )
+    print(f"| `blog preview` process, peak MB (RSS) | – | {preview_peak:.1f} | |")
     print(f"| search index full build (in the cold build), s | – | {index_build:.2f} | |")
     print(f"| search index update (in the rebuild), s | – | {index_update:.2f} | |")
     print_search_rows(search, workers)
