@@ -25,10 +25,19 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
+from whoosh import fields as whoosh_fields
 from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import NO_MERGE, IndexingError, SegmentWriter
+
+from plugins.search_index.fastformat import (
+    SHARED_VALUES,
+    FastPositions,
+    encode_positions,
+    is_default_stemming,
+    stemmed_positions,
+)
 
 
 class _TermPostings:
@@ -69,8 +78,17 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
             self.cancel()
             raise IndexingError("BulkWriter cannot write term vectors or spelling fields")
         self.pool = _NoPool()
-        self._terms: dict[str, dict[bytes, _TermPostings]] = {}
+        # Per field: term (str for stemmed text fields, else bytes) → postings.
+        self._terms: dict[str, dict[Any, _TermPostings]] = {}
         self._length_bytes: dict[str, bytearray] = {}
+        # Fields whose postings come straight from stemmed_positions (no Whoosh generators).
+        self._stemmed = {
+            name
+            for name, field in self.schema.items()
+            if type(field.format) is FastPositions
+            and type(field).index is whoosh_fields.FieldType.index
+            and is_default_stemming(field.analyzer)
+        }
 
     def add_document(self, **fields: Any) -> None:
         """Add a document: the same stored values, columns and postings as SegmentWriter."""
@@ -89,7 +107,11 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
                     continue
                 field = schema[fieldname]
                 length = 0
-                if field.indexed:
+                if field.indexed and fieldname in self._stemmed and isinstance(value, str):
+                    length = self._add_stemmed(
+                        fieldname, field, value, self._field_boost(fields, fieldname, docboost)
+                    )
+                elif field.indexed:
                     length = self._add_postings(
                         fieldname, field, value, self._field_boost(fields, fieldname, docboost)
                     )
@@ -109,6 +131,32 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
         self._added = True
         self.docnum += 1
 
+    def _add_stemmed(self, fieldname: str, field: Any, value: str, boost: float) -> int:
+        """`_add_postings` for a stemmed text field: the same postings, computed directly."""
+        docnum = self.docnum
+        terms = self._terms.setdefault(fieldname, {})
+        field_boost = field.format.field_boost
+        length = 0
+        for word, positions in stemmed_positions(value).items():
+            count = len(positions)
+            length += count
+            postings = terms.get(word)
+            if postings is None:
+                postings = terms[word] = _TermPostings()
+            postings.docs.append(docnum)
+            postings.weights.append(float(count) * field_boost * boost)
+            postings.values += encode_positions(positions)
+            postings.ends.append(len(postings.values))
+        self._record_length(fieldname, length if field.scorable else 0)
+        return length if field.scorable else 0
+
+    def _record_length(self, fieldname: str, length: int) -> None:
+        if length:
+            # What the per-document reader gives back for this length (a byte).
+            lengths = self._length_bytes.setdefault(fieldname, bytearray())
+            lengths.extend(bytes(self.docnum - len(lengths)))
+            lengths.append(length_to_byte(length))
+
     def _add_postings(self, fieldname: str, field: Any, value: Any, boost: float) -> int:
         """Keep the field's postings for the current document; return its length."""
         docnum = self.docnum
@@ -126,11 +174,7 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
             if vbytes:
                 postings.values += vbytes
             postings.ends.append(len(postings.values))
-        if length:
-            # What the per-document reader gives back for this length (a byte).
-            lengths = self._length_bytes.setdefault(fieldname, bytearray())
-            lengths.extend(bytes(docnum - len(lengths)))
-            lengths.append(length_to_byte(length))
+        self._record_length(fieldname, length)
         return length
 
     def _flush_segment(self) -> None:
@@ -140,10 +184,11 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
             terms = self._terms.pop(fieldname)
             lengths = self._length_bytes.pop(fieldname, bytearray())
             lengths.extend(bytes(self.docnum - len(lengths)))
+            keys = sorted((k.encode("utf-8") if isinstance(k, str) else k, k) for k in terms)
             fieldwriter.start_field(fieldname, self.schema[fieldname])
-            for tbytes in sorted(terms):
+            for tbytes, key in keys:
                 fieldwriter.start_term(tbytes)
-                _write_term(fieldwriter, terms.pop(tbytes), lengths)
+                _write_term(fieldwriter, terms.pop(key), lengths)
                 fieldwriter.finish_term()
             fieldwriter.finish_field()
         fieldwriter.close()
@@ -157,16 +202,19 @@ def _write_term(fieldwriter: Any, postings: _TermPostings, lengths: bytearray) -
     """Write one term's postings, as FieldWriter.add_postings would, a block at a time."""
     writer = fieldwriter._postwriter
     ends = postings.ends
+    starts = array("I", [0])
+    starts += ends[:-1]
     values = bytes(postings.values)
     if not isinstance(writer, W3PostingsWriter):
-        start = 0
-        for docnum, weight, end in zip(postings.docs, postings.weights, ends, strict=True):
+        for docnum, weight, start, end in zip(
+            postings.docs, postings.weights, starts, ends, strict=True
+        ):
             lbyte = lengths[docnum]
             length = byte_to_length(lbyte) if lbyte else None
             fieldwriter.add(docnum, weight, values[start:end] or emptybytes, length)
-            start = end
         return
     limit = writer._blocklimit
+    shared = SHARED_VALUES.get
     count = len(postings.docs)
     for first in range(0, count, limit):
         if first:
@@ -177,13 +225,16 @@ def _write_term(fieldwriter: Any, postings: _TermPostings, lengths: bytearray) -
         writer._ids = docs
         writer._weights = array("f", weights)
         writer._maxweight = max(0, *weights)
-        start = ends[first - 1] if first else 0
-        block_values = []
-        for end in ends[first:last]:
-            if end > start:
-                block_values.append(values[start:end])
-            start = end
-        writer._values = block_values
-        known = [byte_to_length(b) for b in (lengths[d] for d in docs) if b]
-        writer._minlength = min(known) if known else None
-        writer._maxlength = max([0, *known])
+        # The shared objects FastPositions gives SegmentWriter: the same pickled block.
+        writer._values = [
+            shared(values[start:end], values[start:end])
+            for start, end in zip(starts[first:last], ends[first:last], strict=True)
+            if end > start
+        ]
+        # Field lengths as the per-document reader gives them back (a zero byte: none).
+        length_bytes = bytes(map(lengths.__getitem__, docs))
+        low = min(length_bytes)
+        if not low:
+            low = min((b for b in length_bytes if b), default=0)
+        writer._minlength = byte_to_length(low) if low else None
+        writer._maxlength = byte_to_length(max(length_bytes))
