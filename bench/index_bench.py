@@ -6,7 +6,7 @@
 `prepare` builds the site at SITE (a folder with pelicanconf.py and content/) with `blog
 build`'s code, but instead of indexing it pickles the `DocumentSource`s the search plugin
 would index. `run` loads them, then in a forked child (as the build does) builds a fresh
-index at INDEX_DIR with `update_index`, and prints its CPU seconds (user + sys of the
+index at INDEX_DIR (deleting what is there) with `update_index`, and prints its CPU seconds (user + sys of the
 child and every process it started), the child's peak RSS and its growth over the
 parent's size, then the seconds of a one-post update and a one-post delete. Nothing here
 is a test.
@@ -18,6 +18,7 @@ import argparse
 import os
 import pickle
 import resource
+import shutil
 import sys
 import time
 from dataclasses import replace
@@ -54,6 +55,7 @@ def run(sources_file: Path, index_dir: Path, procs: int) -> None:
     from plugins.search_index.writer import update_index
 
     sources = pickle.loads(sources_file.read_bytes())
+    shutil.rmtree(index_dir, ignore_errors=True)  # a full build, not an update
     base_kb = _rss_kb()
     read_fd, write_fd = os.pipe()
     started = time.perf_counter()

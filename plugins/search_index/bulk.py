@@ -175,9 +175,8 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
         for fieldname in sorted(self._fields):
-            postings = self._fields.pop(fieldname)
             fieldwriter.start_field(fieldname, self.schema[fieldname])
-            _write_field(fieldwriter, postings, self.docnum)
+            _write_field(fieldwriter, self._fields.pop(fieldname), self.docnum)
             fieldwriter.finish_field()
         fieldwriter.close()
 
@@ -187,26 +186,35 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
 
 
 def _write_field(fieldwriter: Any, postings: _FieldPostings, doc_count: int) -> None:
-    """Write a field's terms in sorted order, each term's postings in document order."""
+    """Write a field's terms in sorted order, each term's postings in document order.
+
+    The inputs are dropped as soon as their sorted copies exist (memory peaks here).
+    """
     terms = sorted(
         (term.encode("utf-8") if isinstance(term, str) else term, number)
         for term, number in postings.term_ids.items()
     )
+    postings.term_ids.clear()
     # Each posting's term rank; a stable sort keeps document order within a term.
-    rank = np.empty(len(terms), dtype=np.int64)
-    rank[[number for _, number in terms]] = np.arange(len(terms))
+    rank = np.empty(len(terms), dtype=np.int32)
+    rank[[number for _, number in terms]] = np.arange(len(terms), dtype=np.int32)
     keys = rank[np.frombuffer(postings.terms, dtype=np.uint32)]
+    postings.terms = array("I")
     order = np.argsort(keys, kind="stable")
     sizes = np.bincount(keys, minlength=len(terms)).tolist()
-    docs_sorted = np.frombuffer(postings.docs, dtype=np.uint32)[order]
-    docs = array("I", docs_sorted.tobytes())
-    weights = array("d", np.frombuffer(postings.weights, dtype=np.float64)[order].tobytes())
-    shared = SHARED_VALUES.get
-    values = [shared(v, v) for v in map(postings.values.__getitem__, order.tolist())]
+    del keys
+    docs = np.frombuffer(postings.docs, dtype=np.uint32)[order]
+    postings.docs = array("I")
+    weights = np.frombuffer(postings.weights, dtype=np.float64)[order]
+    postings.weights = array("d")
+    values = np.empty(len(postings.values), dtype=object)
+    values[:] = postings.values
+    postings.values = []
+    values = values[order]
+    del order
     lengths = postings.lengths
     lengths.extend(bytes(doc_count - len(lengths)))
-    doc_lengths = np.frombuffer(lengths, dtype=np.uint8)[docs_sorted].tobytes()
-    del postings, order, docs_sorted
+    doc_lengths = np.frombuffer(lengths, dtype=np.uint8)[docs].tobytes()
     start = 0
     for (tbytes, _), size in zip(terms, sizes, strict=True):
         fieldwriter.start_term(tbytes)
@@ -219,29 +227,34 @@ def _write_term(
     fieldwriter: Any,
     first: int,
     end: int,
-    docs: array[int],
-    weights: array[float],
-    values: list[bytes],
+    docs: Any,
+    weights: Any,
+    values: Any,
     doc_lengths: bytes,
 ) -> None:
-    """Write the postings first..end (one term's), as FieldWriter.add_postings would."""
+    """Write the postings first..end (one term's), as FieldWriter.add_postings would.
+
+    `docs`, `weights` and `values` are numpy arrays (uint32, float64, object) in term order.
+    """
     writer = fieldwriter._postwriter
     if not isinstance(writer, W3PostingsWriter):
         for i in range(first, end):
             lbyte = doc_lengths[i]
             length = byte_to_length(lbyte) if lbyte else None
-            fieldwriter.add(docs[i], weights[i], values[i], length)
+            fieldwriter.add(int(docs[i]), float(weights[i]), values[i], length)
         return
     limit = writer._blocklimit
+    shared = SHARED_VALUES.get
     for start in range(first, end, limit):
         if start > first:
             writer._write_block()  # a full block; the last one is written by finish_term
         stop = min(start + limit, end)
-        block_weights = weights[start:stop]
-        writer._ids = docs[start:stop]
+        block_weights = weights[start:stop].tolist()
+        writer._ids = array("I", docs[start:stop].tolist())
         writer._weights = array("f", block_weights)
         writer._maxweight = max(0, *block_weights)
-        writer._values = [v for v in values[start:stop] if v]
+        # The shared objects FastPositions gives SegmentWriter: the same pickled block.
+        writer._values = [shared(v, v) for v in values[start:stop].tolist() if v]
         # Field lengths as the per-document reader gives them back (a zero byte: none).
         length_bytes = doc_lengths[start:stop]
         low = min(length_bytes)

@@ -19,6 +19,7 @@ counting one), then the most frequent, then the first alphabetically.
 
 from __future__ import annotations
 
+import gzip
 import json
 import pickle
 import zlib
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 VOCABULARY_FILE = "spelling.json"  # {"words": {word: number of posts}}: read by the service
-DOCUMENT_WORDS_FILE = "spelling-words.pickle.z"  # each post's words: read by the writer only
+DOCUMENT_WORDS_FILE = "spelling-words.pickle.gz"  # each post's words: read by the writer only
 
 
 class Speller:
@@ -98,8 +99,11 @@ class Vocabulary:
     def load(cls, index_dir: Path) -> Vocabulary | None:
         """Return the vocabulary saved in `index_dir`, or None if it is missing or unreadable."""
         try:
-            data = pickle.loads(zlib.decompress((index_dir / DOCUMENT_WORDS_FILE).read_bytes()))
+            with gzip.open(index_dir / DOCUMENT_WORDS_FILE, "rb") as stream:
+                data = pickle.load(stream)
         except (OSError, ValueError, EOFError, zlib.error, pickle.UnpicklingError):
+            return None
+        if not isinstance(data, dict):
             return None
         documents, counts = (data.get(k) for k in ("documents", "counts"))
         if not (isinstance(documents, dict) and isinstance(counts, dict)):
@@ -143,12 +147,14 @@ class Vocabulary:
     def save(self, index_dir: Path) -> None:
         """Write both files into `index_dir` (each replaced atomically)."""
         data = {"documents": self._documents, "counts": self._counts}
-        _replace(
-            index_dir / DOCUMENT_WORDS_FILE,
-            zlib.compress(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), 1),
-        )
+        temp = index_dir / f".{DOCUMENT_WORDS_FILE}.tmp"
+        with gzip.open(temp, "wb", compresslevel=1) as stream:  # streamed: no copy in memory
+            pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        temp.replace(index_dir / DOCUMENT_WORDS_FILE)
         words = json.dumps({"words": dict(sorted(self._counts.items()))}, ensure_ascii=False)
-        _replace(index_dir / VOCABULARY_FILE, words.encode("utf-8"))
+        temp = index_dir / f".{VOCABULARY_FILE}.tmp"
+        temp.write_text(words, encoding="utf-8")
+        temp.replace(index_dir / VOCABULARY_FILE)
 
 
 def read_vocabulary(index_dir: Path) -> list[tuple[str, int]]:
@@ -162,8 +168,3 @@ def read_vocabulary(index_dir: Path) -> list[tuple[str, int]]:
         return []
     return [(str(w), int(n)) for w, n in words.items() if isinstance(n, int)]
 
-
-def _replace(target: Path, content: bytes) -> None:
-    temp = target.with_name(f".{target.name}.tmp")
-    temp.write_bytes(content)
-    temp.replace(target)
