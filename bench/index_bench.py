@@ -6,10 +6,10 @@
 `prepare` builds the site at SITE (a folder with pelicanconf.py and content/) with `blog
 build`'s code, but instead of indexing it pickles the `DocumentSource`s the search plugin
 would index. `run` loads them, then in a forked child (as the build does) builds a fresh
-index at INDEX_DIR (deleting what is there) with `update_index`, and prints its CPU seconds (user + sys of the
-child and every process it started), the child's peak RSS and its growth over the
-parent's size, then the seconds of a one-post update and a one-post delete. Nothing here
-is a test.
+index at INDEX_DIR (deleting what is there) with `update_index`, and prints its CPU
+seconds (user + sys of the child and every process it started), the child's peak RSS
+and its growth over the parent's size, then the seconds of a one-post update and a
+one-post delete. Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def prepare(site: Path, target: Path) -> None:
     from plugins.search_index.writer import IndexReport
     from tools.build import build_site
 
-    def keep_sources(index_dir: Path, sources: Any, *, procs: int = 1) -> IndexReport:
+    def keep_sources(index_dir: Path, sources: Any) -> IndexReport:
         target.write_bytes(pickle.dumps(list(sources), protocol=pickle.HIGHEST_PROTOCOL))
         return IndexReport(len(sources), 0, 0, 0, 0, rebuilt=False, seconds=0.0)
 
@@ -44,14 +44,14 @@ def prepare(site: Path, target: Path) -> None:
 
 
 def _rss_kb() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
+    with Path("/proc/self/status").open(encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
 
 
-def run(sources_file: Path, index_dir: Path, procs: int) -> None:
+def run(sources_file: Path, index_dir: Path) -> None:
     from plugins.search_index.writer import update_index
 
     sources = pickle.loads(sources_file.read_bytes())
@@ -62,7 +62,7 @@ def run(sources_file: Path, index_dir: Path, procs: int) -> None:
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        report = update_index(index_dir, sources, procs=procs)
+        report = update_index(index_dir, sources)
         mine = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         os.write(write_fd, pickle.dumps((report, mine)))
         os._exit(0)
@@ -75,9 +75,10 @@ def run(sources_file: Path, index_dir: Path, procs: int) -> None:
     cpu = grand.ru_utime + grand.ru_stime
     print(f"full build: {len(sources)} docs, {wall:.2f} s wall, {cpu:.2f} CPU s")
     print(f"  index process: {usage.ru_utime + usage.ru_stime:.2f} CPU s (its own + waited-for)")
+    growth = (child_peak - base_kb) / 1024
     print(
-        f"  peak RSS of the index process {child_peak / 1024:.0f} MB "
-        f"(parent before fork {base_kb / 1024:.0f} MB, growth {(child_peak - base_kb) / 1024:.0f} MB)"
+        f"  peak RSS of the index process {child_peak / 1024:.0f} MB (parent before fork "
+        f"{base_kb / 1024:.0f} MB, growth {growth:.0f} MB)"
     )
     print(f"  report: {report}")
     size = sum(f.stat().st_size for f in index_dir.iterdir()) / 1e6
@@ -92,7 +93,7 @@ def run(sources_file: Path, index_dir: Path, procs: int) -> None:
     for label, docs in (("update one post", changed), ("delete one post", changed[:-1])):
         cpu_before = time.process_time()
         started = time.perf_counter()
-        report = update_index(index_dir, docs, procs=procs)
+        report = update_index(index_dir, docs)
         print(
             f"{label}: {time.perf_counter() - started:.3f} s wall, "
             f"{time.process_time() - cpu_before:.3f} CPU s ({report.seconds} s reported)"
@@ -108,12 +109,11 @@ def main() -> None:
     second = commands.add_parser("run")
     second.add_argument("sources", type=Path)
     second.add_argument("index_dir", type=Path)
-    second.add_argument("--procs", type=int, default=2)
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.site.resolve(), args.target.resolve())
     else:
-        run(args.sources, args.index_dir, args.procs)
+        run(args.sources, args.index_dir)
 
 
 if __name__ == "__main__":

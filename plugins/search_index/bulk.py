@@ -175,8 +175,11 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
         for fieldname in sorted(self._fields):
+            postings = self._fields.pop(fieldname)
+            if not postings.term_ids:
+                continue  # as SegmentWriter: a field without terms is not in the term file
             fieldwriter.start_field(fieldname, self.schema[fieldname])
-            _write_field(fieldwriter, self._fields.pop(fieldname), self.docnum)
+            _write_field(fieldwriter, postings, self.docnum)
             fieldwriter.finish_field()
         fieldwriter.close()
 

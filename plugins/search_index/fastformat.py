@@ -33,7 +33,7 @@ _TOKEN = re.compile(default_pattern.pattern.replace("(\\.", "(?:\\."), default_p
 # Positions.encode of a single position, for the positions most words are at. These are
 # shared objects, so pickling a block of postings stores each once (a memo reference after
 # the first): BulkWriter hands the same objects to the codec (SHARED_VALUES).
-_ONE_POSITION = tuple(pack_uint(1) + dumps([p], 2) for p in range(4096))
+_ONE_POSITION: tuple[bytes, ...] = tuple(pack_uint(1) + dumps([p], 2) for p in range(4096))
 SHARED_VALUES: Mapping[bytes, bytes] = MappingProxyType({v: v for v in _ONE_POSITION})
 
 
@@ -98,8 +98,9 @@ def encode_positions(positions: list[int]) -> bytes:
     if len(positions) == 1 and positions[0] < len(_ONE_POSITION):
         return _ONE_POSITION[positions[0]]
     gaps = [positions[0]]
-    gaps += [b - a for a, b in zip(positions, positions[1:])]  # noqa: RUF007 - faster here
-    return pack_uint(len(gaps)) + dumps(gaps, 2)
+    gaps += [b - a for a, b in zip(positions, positions[1:], strict=False)]  # noqa: RUF007
+    count: bytes = pack_uint(len(gaps))
+    return count + dumps(gaps, 2)
 
 
 class FastPositions(Positions):  # type: ignore[misc]  # Whoosh is untyped

@@ -12,7 +12,8 @@ from whoosh.analysis import StemmingAnalyzer
 
 from plugins.search_index.fastformat import FastPositions
 
-SCHEMA_VERSION = 3  # 3: no `spell` field (spelling.py keeps the vocabulary beside the index)
+# 3: no `spell` field (spelling.py keeps the vocabulary beside the index); `date` stored only
+SCHEMA_VERSION = 3
 
 # Field names, shared by the writer (documents → fields) and the query side.
 PATH = "path"  # unique key: the post's source path relative to the content folder
@@ -63,7 +64,9 @@ def build_schema() -> fields.Schema:
             AUTHOR_NAMES: fields.STORED(),
             TEAM: fields.KEYWORD(commas=True, lowercase=True, stored=True),
             SERIES: fields.KEYWORD(commas=True, lowercase=True, scorable=True, stored=True),
-            DATE: fields.DATETIME(stored=True, sortable=True),
+            # Stored only: the service filters and sorts by date from its own arrays
+            # (memory.py); an indexed DATETIME added 8 terms per post (half of all terms).
+            DATE: fields.STORED(),
             # The start of the body text, for a highlighted snippet when the summary has
             # no matching word (highlighting the whole body costs 20-45 ms per page).
             EXCERPT: fields.STORED(),

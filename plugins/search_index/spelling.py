@@ -23,6 +23,7 @@ import gzip
 import json
 import pickle
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ class Vocabulary:
 
     def __init__(self) -> None:
         self._documents: dict[str, str] = {}
-        self._counts: dict[str, int] = {}
+        self._counts: Counter[str] = Counter()
 
     @classmethod
     def load(cls, index_dir: Path) -> Vocabulary | None:
@@ -110,7 +111,7 @@ class Vocabulary:
             return None
         vocabulary = cls()
         vocabulary._documents = documents
-        vocabulary._counts = counts
+        vocabulary._counts = Counter(counts)
         return vocabulary
 
     @property
@@ -127,9 +128,7 @@ class Vocabulary:
         """Record (or replace) the words of the post at `path`."""
         self.remove(path)
         self._documents[path] = words
-        counts = self._counts
-        for word in words.split():
-            counts[word] = counts.get(word, 0) + 1
+        self._counts.update(words.split())
 
     def remove(self, path: str) -> None:
         """Forget the post at `path` (nothing happens if it is unknown)."""
@@ -167,4 +166,3 @@ def read_vocabulary(index_dir: Path) -> list[tuple[str, int]]:
     if not isinstance(words, dict):
         return []
     return [(str(w), int(n)) for w, n in words.items() if isinstance(n, int)]
-

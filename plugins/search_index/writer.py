@@ -158,9 +158,7 @@ def _update(
     writer.commit()
 
 
-def update_index(
-    index_dir: Path, sources: Sequence[DocumentSource], *, procs: int = 1
-) -> IndexReport:
+def update_index(index_dir: Path, sources: Sequence[DocumentSource]) -> IndexReport:
     """Bring the index at `index_dir` in line with `sources` (the published posts)."""
     started = time.perf_counter()
     current = {source.path: source for source in sources}
