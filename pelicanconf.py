@@ -199,7 +199,6 @@ CONTENT_CHECKS_TAG_ALIASES = {
 # plugins.search_index: the Whoosh index beside the site (output/search-index/), related
 # posts, the search page shell and opensearch.xml.
 SEARCH_INDEX_DIR = "search-index"
-SEARCH_INDEX_PROCS = 0  # 0: one process per core, at most 2, for a full rebuild
 SEARCH_RELATED_POSTS = 3
 
 # Build speed (see the Benchmark section of README.md). Pelican caches each post's

@@ -179,9 +179,9 @@ def test_stale_state_file_falls_back_to_the_index(tmp_path: Path) -> None:
     assert (report.unchanged, report.deleted) == (1, 1)
 
 
-def test_parallel_full_rebuild_indexes_every_document(tmp_path: Path) -> None:
+def test_full_rebuild_indexes_every_document(tmp_path: Path) -> None:
     docs = [source(f"p{n}.md", f"Post {n}", f"<p>word{n} common</p>") for n in range(450)]
-    report = update_index(tmp_path / "ix", docs, procs=2)
+    report = update_index(tmp_path / "ix", docs)
     assert report.added == 450
     index = OpenIndex(tmp_path / "ix")
     assert index.doc_count == 450

@@ -23,7 +23,6 @@ Drafts and hidden posts are never indexed.
 Settings:
     SEARCH_INDEX_DIR: the index folder, resolved against the parent of OUTPUT_PATH
         (default "search-index"); it may not overlap the site.
-    SEARCH_INDEX_PROCS: processes for a full rebuild (default 0: up to 2, one per core).
     SEARCH_RELATED_POSTS: related posts listed on each post (default 3; 0 turns them off).
     OUTPUT_PATH, PATH, SITENAME, SITEURL, RELATIVE_URLS (Pelican's): where things go, the
         authors folder (PATH/authors) and the OpenSearch description; CACHE_PATH keeps
@@ -113,7 +112,7 @@ def index_posts(articles: list[Any], authors_dir: Path, config: SearchIndexSetti
     logging.getLogger("pelican.contents").addFilter(_NoLinkWarnings())
     profiles = read_authors(authors_dir)
     sources = [source_of(a, profiles) for a in articles]
-    return update_index(config.index_dir, sources, procs=config.procs)
+    return update_index(config.index_dir, sources)
 
 
 class SearchIndexGenerator(Generator):  # type: ignore[misc]

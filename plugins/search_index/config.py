@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +24,11 @@ class SearchIndexSettings:
     """Where the index goes and how it is built."""
 
     index_dir: Path
-    procs: int
     related_count: int
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SearchIndexSettings:
-        """Read SEARCH_INDEX_DIR, SEARCH_INDEX_PROCS and SEARCH_RELATED_POSTS."""
+        """Read SEARCH_INDEX_DIR and SEARCH_RELATED_POSTS."""
         output = Path(str(settings.get("OUTPUT_PATH", "output/site"))).resolve()
         raw = settings.get("SEARCH_INDEX_DIR", "search-index")
         if not isinstance(raw, str) or not raw.strip():
@@ -43,7 +41,5 @@ class SearchIndexSettings:
                 f"pelicanconf.py: SEARCH_INDEX_DIR {raw!r} resolves to {index_dir}, which "
                 f"overlaps the served site {output}; put it beside the site (search-index)"
             )
-        cpus = os.cpu_count() or 1
-        procs = _int(settings, "SEARCH_INDEX_PROCS", 0, 0, 64) or min(2, cpus)
         related = _int(settings, "SEARCH_RELATED_POSTS", 3, 0, 20)
-        return cls(index_dir=index_dir, procs=procs, related_count=related)
+        return cls(index_dir=index_dir, related_count=related)

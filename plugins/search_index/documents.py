@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from selectolax.lexbor import LexborHTMLParser
+from whoosh.analysis import STOP_WORDS
 
 from plugins.search_index.profiles import AuthorInfo
 from plugins.search_index.schema import SCHEMA_VERSION
@@ -78,9 +79,12 @@ class SearchDocument:
 
     @property
     def spelling_words(self) -> str:
-        """Return the distinct words of the post, the vocabulary for spelling suggestions."""
+        """Return the post's distinct words (lower case, 3+ letters, no stop words), sorted.
+
+        They are the vocabulary for spelling suggestions (spelling.py).
+        """
         text = " ".join((self.title, self.summary, self.headings, " ".join(self.tags), self.body))
-        return " ".join(sorted(set(_WORD.findall(text.lower()))))
+        return " ".join(sorted(set(_WORD.findall(text.lower())) - STOP_WORDS))
 
 
 def _names(values: Any) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ from plugins.search_index import schema as s
 from plugins.search_index.memory import BoolArray, FloatArray, MemoryIndex, Postings, StoredDoc
 from plugins.search_index.people_file import read_people
 from plugins.search_index.snippets import Stemmer, highlight_fragments, highlight_whole
-from plugins.search_index.spelling import Speller
+from plugins.search_index.spelling import Speller, read_vocabulary
 
 MAX_QUERY_CHARS = 200
 MAX_CLAUSES = 16
@@ -331,9 +331,9 @@ class OpenIndex:
     """One opened index generation: its arrays (memory.py), people facts, a Whoosh lock.
 
     Searching reads the in-memory arrays; only loading a term's postings or positions the
-    first time, analyzing a query word the first time and reading the spelling vocabulary
-    (on the first misspelled word) use Whoosh, under the lock (a Whoosh searcher is not
-    thread-safe).
+    first time and analyzing a query word the first time use Whoosh, under the lock (a
+    Whoosh searcher is not thread-safe); the spelling vocabulary is read from beside the
+    index on the first misspelled word.
     """
 
     def __init__(self, index_dir: Path) -> None:
@@ -613,17 +613,13 @@ class OpenIndex:
         return ParsedQuery(tuple(words), parsed.phrases, parsed.excluded, parsed.filters)
 
     def _spelling(self) -> Speller:
-        """Return the vocabulary for suggestions, read from the index on first use."""
+        """Return the vocabulary for suggestions, read from beside the index on first use."""
         speller = self._speller
         if speller is None:
             with self._lock:
                 speller = self._speller
                 if speller is None:
-                    reader = self._searcher.reader()
-                    speller = Speller(
-                        (_text(word), int(info.weight()))
-                        for word, info in reader.iter_field(s.SPELL)
-                    )
+                    speller = Speller(read_vocabulary(self.index_dir))
                     self._speller = speller
         return speller
 
@@ -677,10 +673,6 @@ class OpenIndex:
                 )
             )
         return experts
-
-
-def _text(word: str | bytes) -> str:
-    return word.decode("utf-8") if isinstance(word, bytes) else word
 
 
 def _no_facets() -> dict[str, tuple[FacetValue, ...]]:

@@ -23,13 +23,13 @@ from whoosh import index
 
 from plugins._shared.problems import BlogError
 from plugins.search_index import schema as s
+from plugins.search_index.bulk import BulkWriter
 from plugins.search_index.documents import DocumentSource, SearchDocument, to_document
+from plugins.search_index.spelling import Vocabulary
 
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "intrablog-index.json"
-# Below this many documents a second process costs more than it saves.
-PARALLEL_MIN_DOCS = 400
 WRITER_LIMIT_MB = 256
 
 
@@ -69,7 +69,6 @@ def document_fields(doc: SearchDocument) -> dict[str, Any]:
         s.SERIES: doc.series.lower(),
         s.DATE: naive_utc(doc.date),
         s.EXCERPT: doc.excerpt,
-        s.SPELL: doc.spelling_words,
         s.HASH: doc.content_hash,
     }
 
@@ -116,25 +115,50 @@ def _fresh_index(index_dir: Path) -> Any:
     return index.create_in(str(index_dir), s.build_schema())
 
 
-def _add_all(ix: Any, docs: Iterable[SearchDocument], count: int, procs: int) -> None:
-    parallel = procs > 1 and count >= PARALLEL_MIN_DOCS
-    options: dict[str, Any] = {"limitmb": WRITER_LIMIT_MB}
-    if parallel:
-        # One segment per process: the parent would otherwise merge both runs alone.
-        options.update(procs=procs, multisegment=True)
-    writer = ix.writer(**options)
+def _rebuild(index_dir: Path, sources: Iterable[DocumentSource]) -> Any:
+    """Write a fresh index of `sources` (one segment, written by BulkWriter)."""
+    ix = _fresh_index(index_dir)
+    vocabulary = Vocabulary()
+    writer = BulkWriter(ix)
     try:
-        for doc in docs:
+        for src in sources:
+            doc = to_document(src)
             writer.add_document(**document_fields(doc))
+            vocabulary.set(doc.path, doc.spelling_words)
+        vocabulary.save(index_dir)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return ix
+
+
+def _update(
+    ix: Any,
+    index_dir: Path,
+    vocabulary: Vocabulary,
+    changed: Sequence[DocumentSource],
+    removed: Sequence[str],
+) -> None:
+    """Delete `removed` posts and add or replace `changed` ones in one commit."""
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for path in removed:
+            writer.delete_by_term(s.PATH, path)
+            vocabulary.remove(path)
+        for src in changed:
+            doc = to_document(src)
+            writer.update_document(**document_fields(doc))
+            vocabulary.set(doc.path, doc.spelling_words)
+        # Before the commit: whoever sees the new generation sees its vocabulary.
+        vocabulary.save(index_dir)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
 
 
-def update_index(
-    index_dir: Path, sources: Sequence[DocumentSource], *, procs: int = 1
-) -> IndexReport:
+def update_index(index_dir: Path, sources: Sequence[DocumentSource]) -> IndexReport:
     """Bring the index at `index_dir` in line with `sources` (the published posts)."""
     started = time.perf_counter()
     current = {source.path: source for source in sources}
@@ -145,33 +169,24 @@ def update_index(
         and state.get("schema_version") == s.SCHEMA_VERSION
     )
     try:
-        if rebuild:
-            ix = _fresh_index(index_dir)
-            known: dict[str, str] = {}
-        else:
+        known: dict[str, str] = {}
+        vocabulary = None
+        if not rebuild:
             ix = index.open_dir(str(index_dir))
             known = _known_hashes(ix, state)
+            vocabulary = Vocabulary.load(index_dir)
+            # No vocabulary, or one of other posts: only a rebuild can tell every word.
+            rebuild = vocabulary is None or set(vocabulary.documents) != set(known)
+            if rebuild:
+                logger.warning("search index: spelling vocabulary out of step; rebuilding")
+                known = {}
         changed = [src for path, src in current.items() if known.get(path) != src.content_hash]
         removed = sorted(set(known) - set(current))
         if rebuild:
-            docs = (to_document(src) for src in changed)
-            _add_all(ix, docs, len(changed), procs)
-            if ix.doc_count() != len(changed):
-                # multiproc.py drops a sub-writer's result after a 1 s timeout: redo serially.
-                logger.warning("search index: parallel build lost documents; rebuilding")
-                ix = _fresh_index(index_dir)
-                _add_all(ix, (to_document(src) for src in changed), len(changed), 1)
+            ix = _rebuild(index_dir, changed)
         elif changed or removed:
-            writer = ix.writer(limitmb=WRITER_LIMIT_MB)
-            try:
-                for path in removed:
-                    writer.delete_by_term(s.PATH, path)
-                for src in changed:
-                    writer.update_document(**document_fields(to_document(src)))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
+            assert vocabulary is not None
+            _update(ix, index_dir, vocabulary, changed, removed)
         updated = sum(1 for src in changed if src.path in known)
         report = IndexReport(
             documents=len(current),
