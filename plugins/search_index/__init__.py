@@ -44,7 +44,7 @@ from pelican import signals
 from pelican.generators import Generator, PelicanTemplateNotFound
 
 from plugins._shared.background import ForkJob
-from plugins._shared.diskmemo import DiskMemo, digest_of, source_digest
+from plugins._shared.diskmemo import DiskMemo, digest_of, open_memo, source_digest
 from plugins.search_index import related as related_module
 from plugins.search_index.config import SearchIndexSettings
 from plugins.search_index.documents import source_of
@@ -65,7 +65,7 @@ def add_related_posts(generator: Any) -> None:
     count = SearchIndexSettings.from_settings(generator.settings).related_count
     by_key = {str(a.source_path): a for a in generator.articles}
     inputs = related_inputs(by_key)
-    memo = DiskMemo(Path(generator.settings["CACHE_PATH"]) / RELATED_CACHE)
+    memo = open_memo(generator.settings, Path(generator.settings["CACHE_PATH"]) / RELATED_CACHE)
     for key, related in related_posts_memoized(inputs, count, memo).items():
         by_key[key].related_posts = [by_key[k] for k in related]
     for article in [*generator.drafts, *generator.hidden_articles]:
