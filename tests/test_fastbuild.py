@@ -228,3 +228,27 @@ def test_a_template_error_while_rendering_in_a_child_fails_the_build(
     )
     with pytest.raises(Exception, match="no_such"):
         build_site(root)
+
+
+def test_cached_highlighter_gives_pygments_own_html() -> None:
+    from markdown import Markdown
+
+    from plugins.fastbuild.highlight import CachedStyleHtmlFormatter, with_cached_formatter
+
+    config = {
+        "extension_configs": {
+            "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False},
+            "markdown.extensions.extra": {},
+        },
+        "extensions": ["markdown.extensions.codehilite", "markdown.extensions.extra"],
+        "output_format": "html5",
+    }
+    text = '```go\nfunc main() { fmt.Println("hi") }\n```\n\n' + BODY
+    cached = with_cached_formatter(config)
+    options = cached["extension_configs"]["markdown.extensions.codehilite"]
+    assert options["pygments_formatter"] is CachedStyleHtmlFormatter
+    assert "pygments_formatter" not in config["extension_configs"]["markdown.extensions.codehilite"]
+    for _ in range(2):  # the second conversion reuses the cached style tables
+        html = Markdown(**cached).convert(text)
+        assert html == Markdown(**config).convert(text)
+        assert 'class="highlight"' in html and '<span class="nx">' in html

@@ -20,6 +20,8 @@ from typing import Any
 from markdown import Markdown
 from pelican.utils import pelican_open
 
+from plugins.fastbuild.highlight import with_cached_formatter
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,6 +40,7 @@ class MarkdownConverter:
     """Two reusable Markdown instances: documents, and metadata fields without `meta`."""
 
     def __init__(self, config: Mapping[str, Any], formatted_fields: Iterable[str]) -> None:
+        config = with_cached_formatter(config)
         self.document = Markdown(**config)
         self.fields = Markdown(**config)
         # Pelican deregisters "meta" before converting formatted fields (readers.py).
