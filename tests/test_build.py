@@ -189,3 +189,14 @@ def test_missing_settings_file_is_a_clean_error(tmp_path: Path) -> None:
     code, _, stderr = run_build(tmp_path)
     assert code == 1
     assert "pelicanconf.py: not found" in stderr
+
+
+def test_sitemap_lists_pages_written_by_every_generator(make_site: MakeSite) -> None:
+    root = make_site({"content/posts/2026/a.md": post("One", authors="ana-lopez")})
+    code, _, stderr = run_build(root)
+    assert code == 0, stderr
+    sitemap = (root / "output/site/sitemap.xml").read_text(encoding="utf-8")
+    # People, teams, experts and stats pages are written after the sitemap's generator ran.
+    for address in ("/people/", "/people/by-name/", "/teams/", "/experts/", "/stats/"):
+        assert f"{address}</loc>" in sitemap, address
+    assert "/embed/" not in sitemap

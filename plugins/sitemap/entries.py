@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
-EXCLUDED_TOP = frozenset({"theme", "drafts", "search-index"})
+EXCLUDED_TOP = frozenset({"theme", "drafts", "search-index", "embed"})  # embed: fragments
 EXCLUDED_FILES = frozenset({"404.html"})
 
 
