@@ -252,3 +252,22 @@ def test_cached_highlighter_gives_pygments_own_html() -> None:
         html = Markdown(**cached).convert(text)
         assert html == Markdown(**config).convert(text)
         assert 'class="highlight"' in html and '<span class="nx">' in html
+
+
+def _sleeps() -> None:
+    import time
+
+    time.sleep(60)
+
+
+def test_a_fork_job_dropped_without_its_result_stops_its_child() -> None:
+    import gc
+    import os
+
+    job = ForkJob(_sleeps)
+    pid = job._pid
+    os.kill(pid, 0)  # running
+    del job
+    gc.collect()
+    with pytest.raises(ChildProcessError):  # stopped and reaped: no zombie left
+        os.waitpid(pid, os.WNOHANG)

@@ -5,7 +5,9 @@ moment (so it needs no pickling of its inputs), runs `func`, sends back its resu
 the exception it raised, and the WARNING-and-above log lines it emitted, then exits
 without running any exit handler of the parent. `result()` waits for the child, replays
 its log lines in the parent (so the build's problem collector sees them), and returns
-the result or raises the same exception.
+the result or raises the same exception. A job dropped without `result()` (a build that
+failed before collecting it) stops its child and reaps it, so a long-running process
+(`blog preview`) keeps no stray writers or zombies.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -69,8 +72,22 @@ class ForkJob(Generic[T]):
                 os._exit(status)
         os.close(write_fd)
         self._pid = pid
+        self._owner = os.getpid()
         self._read_fd = read_fd
         self._done = False
+
+    def __del__(self) -> None:
+        # Only the process that forked the child may stop it (a forked copy of this
+        # object in another child must not).
+        if getattr(self, "_done", True) or os.getpid() != self._owner:
+            return
+        self._done = True
+        try:
+            os.kill(self._pid, signal.SIGTERM)
+            os.waitpid(self._pid, 0)
+            os.close(self._read_fd)
+        except OSError:
+            pass
 
     def result(self) -> T:
         """Wait for the child; return its result or raise its exception."""
