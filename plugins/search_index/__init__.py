@@ -3,11 +3,13 @@
 Two edges:
 - `article_generator_finalized` (before any page is written): each published post gets
   `related_posts`, computed from tag, series and title-word overlap (related.py).
-- A generator added through `get_generators`. As soon as the posts are read (its own
-  receiver of `article_generator_finalized`, connected when Pelican creates it, runs
-  after every plugin's) it forks a process that updates the index incrementally
-  (writer.py) while the build goes on: everything the index reads of a post (title,
-  URL, text, summary text, tags, authors, series, date) is final once posts are read.
+- A generator added through `get_generators`. As soon as the posts are read and sorted
+  (its receiver of `article_generator_pretaxonomy`, connected when Pelican creates it)
+  it forks a process that updates the index incrementally (writer.py) while the build
+  goes on: everything the index reads of a post (title, URL, text, summary text, tags,
+  authors, series, date) is final once posts are read, and no plugin's
+  `article_generator_finalized` receiver changes any of it. Starting before Pelican
+  groups the posts by tag and those receivers run keeps the second core busy then.
   Links to pages and static files are not resolvable yet, which changes only `href`
   values, never text; the child drops Pelican's "Unable to find" warnings (the build
   reports them when it renders). Its `generate_output`, which runs after the posts are
@@ -122,9 +124,9 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Generators are created after every plugin registered, so this receiver runs
-        # after theirs; blinker holds the bound method weakly (it lives with the generator).
-        signals.article_generator_finalized.connect(self.start_indexing)
+        # Generators are created before any content is read; blinker holds the bound
+        # method weakly (it lives with the generator).
+        signals.article_generator_pretaxonomy.connect(self.start_indexing)
 
     def generate_context(self) -> None:
         """Nothing to add to the context."""
@@ -133,7 +135,7 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
         """Start indexing the published posts in a background process."""
         if generator.context is not self.context:
             return  # another build's articles (this generator outlived a failed build)
-        signals.article_generator_finalized.disconnect(self.start_indexing)
+        signals.article_generator_pretaxonomy.disconnect(self.start_indexing)
         self._job = ForkJob(index_posts, *self._index_arguments(generator.articles))
 
     def _index_arguments(self, articles: list[Any]) -> tuple[list[Any], Path, SearchIndexSettings]:
