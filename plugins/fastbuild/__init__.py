@@ -1,4 +1,4 @@
-"""Build speed: Markdown on every core, and skipping pages whose inputs did not change.
+"""Build speed: Markdown and rendering on every core; pages whose inputs did not change skipped.
 
 Markdown: Pelican's MarkdownReader is replaced (`readers_init`) by one that reuses its
 Markdown instances; when a build has many posts to convert, a fork pool started at
@@ -19,10 +19,19 @@ survive the start of a build), `get_writer` hands Pelican a Writer that skips pa
 feeds whose fingerprint did not change, and at `finalized` the outputs the build no
 longer produces are deleted and the manifest is saved.
 
+Rendering on every core (writer.py): with more than one process, the Writer defers each
+changed page and feed instead of rendering it at once; at `article_writer_finalized`
+(the articles generator, most of a site's pages, has made its calls) forked children
+render those jobs while the other generators and the search index run, and at
+`finalized` the build renders what came later and collects the children's records.
+`content_written` is sent when a page is deferred (nothing listening reads the file).
+The output is byte-identical to rendering in one process (tests/test_fastbuild.py).
+
 Settings:
-    FASTBUILD_PROCESSES: worker processes for Markdown (default 0: one per core; 1: none).
-    FASTBUILD_PARALLEL_MIN_FILES: posts to convert before a pool is worth starting
-        (default 64).
+    FASTBUILD_PROCESSES: processes for Markdown and for rendering (default 0: one per
+        core; 1: convert and render in the building process, as Pelican does).
+    FASTBUILD_PARALLEL_MIN_FILES: posts to convert, or pages to render, before more
+        processes are worth starting (default 64).
     FASTBUILD_INCREMENTAL: skip pages whose inputs did not change since the last build
         (default True); see plugins/fastbuild/writer.py for what counts as an input.
     MARKDOWN, FORMATTED_FIELDS, ARTICLE_PATHS, ARTICLE_EXCLUDES (Pelican's): read as
