@@ -12,6 +12,7 @@ failed before collecting it) stops its child and reaps it, so a long-running pro
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -60,7 +61,17 @@ class ForkJob(Generic[T]):
 
     def __init__(self, func: Callable[..., T], *args: Any) -> None:
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        # Objects that exist now are out of the collector's reach in the child: a
+        # collection there would otherwise write to every object's header and so copy
+        # nearly all of the parent's memory (copy-on-write) into the child.
+        gc.freeze()
+        try:
+            pid = os.fork()
+        except BaseException:
+            gc.unfreeze()
+            raise
+        if pid != 0:
+            gc.unfreeze()
         if pid == 0:  # the child: never return into the caller's code
             status = 0
             try:

@@ -93,6 +93,18 @@ def use_session_reader_cache(generator: Any) -> None:
         share_content_objects(generator, session)
 
 
+def release_reader_cache(generator: Any) -> None:
+    """Drop Pelican's in-memory reader cache once it is saved (outside a build session).
+
+    Pelican keeps every post's raw HTML and metadata in it for the rest of the build,
+    though nothing reads it after the posts are read; the posts hold their own (cleaned)
+    copies. Freeing it keeps that memory out of the processes forked to render.
+    """
+    cache = getattr(generator.readers, "_cache", None)
+    if session_of(generator.settings) is None and isinstance(cache, dict):
+        generator.readers._cache = {}
+
+
 def use_session_templates(generator: Any) -> None:
     """In a build session, reuse compiled templates (session.py)."""
     session = session_of(generator.settings)
@@ -214,6 +226,9 @@ def register() -> None:
     signals.readers_init.connect(use_fast_markdown)
     signals.article_generator_init.connect(speed_up_articles_generator)
     signals.page_generator_init.connect(use_session_reader_cache)
+    # Sent right after Pelican saved the reader cache to CACHE_PATH.
+    signals.article_generator_finalized.connect(release_reader_cache)
+    signals.page_generator_finalized.connect(release_reader_cache)
     signals.generator_init.connect(use_session_templates)
     signals.get_generators.connect(url_freezer)
     # article_generator_pretaxonomy: sent right after the reading loop ends.

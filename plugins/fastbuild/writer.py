@@ -37,7 +37,6 @@ the manifest's files survive the start of a build). Skipped pages still send
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
@@ -226,6 +225,7 @@ class BuildState:
         self.parallel_min = 1
         self.background: list[ForkJob[list[tuple[str, Record | None]]]] = []
         self.background_paths: set[str] = set()
+        self.rendered_here: list[list[tuple[str, Record | None]]] = []
 
     def _load(self) -> Manifest:
         try:
@@ -267,12 +267,14 @@ class BuildState:
         self._remove_empty_dirs(retention)
 
     def render_in_background(self) -> None:
-        """Hand the pages deferred so far to forked children, which render while the build goes on.
+        """Render the pages deferred so far on every core, while the build goes on.
 
-        Called when the articles generator has made its calls (most of a site's pages):
-        the other generators, the search index process and these children then share
-        the cores. Each child renders every n-th job in call order, with the whole build
-        in memory (nothing is pickled but the records it sends back). Below
+        Called when the articles generator has made its calls (most of a site's pages).
+        With n processes, n - 1 forked children each render every n-th job in call order
+        (the whole build is in their memory; nothing is pickled but the records they send
+        back) and keep rendering while the other generators and the search index run;
+        this process renders its own share first. One child fewer than processes keeps
+        the build's memory down: each child copies the memory pages it touches. Below
         `parallel_min` jobs, or with one process, the jobs wait for render_deferred().
         """
         jobs = list(self.jobs.values())
@@ -280,19 +282,17 @@ class BuildState:
         if processes < 2 or len(jobs) < self.parallel_min:
             return
         self.jobs.clear()
-        gc.freeze()  # the children do not copy memory pages just to mark objects as seen
-        try:
-            for n in range(processes):
-                self.background.append(ForkJob(self._render, jobs[n::processes]))
-        finally:
-            gc.unfreeze()
-        self.background_paths.update(job.path for job in jobs)
+        for n in range(1, processes):
+            share = jobs[n::processes]
+            self.background.append(ForkJob(self._render, share))
+            self.background_paths.update(job.path for job in share)
+        self.rendered_here.append(self._render(jobs[0::processes]))
 
     def render_deferred(self) -> None:
         """Render the pages deferred since, then collect the background children's records."""
         jobs = list(self.jobs.values())
         self.jobs.clear()
-        shares: list[list[tuple[str, Record | None]]] = []
+        shares, self.rendered_here = self.rendered_here, []
         try:
             if any(job.path in self.background_paths for job in jobs):
                 # A later write of a page a child is rendering: it must land last.
