@@ -271,3 +271,20 @@ def test_a_fork_job_dropped_without_its_result_stops_its_child() -> None:
     gc.collect()
     with pytest.raises(ChildProcessError):  # stopped and reaped: no zombie left
         os.waitpid(pid, os.WNOHANG)
+
+
+def _naps() -> int:
+    import time
+
+    time.sleep(0.5)
+    return 1
+
+
+def test_running_children_counts_live_children_only() -> None:
+    from plugins.fastbuild.writer import running_children
+
+    before = running_children()
+    job = ForkJob(_naps)
+    assert running_children() == before + 1
+    assert job.result() == 1  # collected: no longer counted
+    assert running_children() == before

@@ -68,6 +68,7 @@ FORMAT = b"intrablog-fastbuild-1"
 _LIBRARIES = ("pelican", "jinja2", "markdown", "pygments", "nh3", "feedgenerator")
 _CONTENT_EXCLUDE = frozenset({"_context", "settings"})
 _MISSING = b"\x00missing"
+RENDER_BATCH = 25  # pages rendered between two looks for a free core
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,26 +268,38 @@ class BuildState:
         self._remove_empty_dirs(retention)
 
     def render_in_background(self) -> None:
-        """Render the pages deferred so far on every core, while the build goes on.
+        """Render the pages deferred so far on every free core, while the build goes on.
 
         Called when the articles generator has made its calls (most of a site's pages).
-        With n processes, n - 1 forked children each render every n-th job in call order
-        (the whole build is in their memory; nothing is pickled but the records they send
-        back) and keep rendering while the other generators and the search index run;
-        this process renders its own share first. One child fewer than processes keeps
-        the build's memory down: each child copies the memory pages it touches. Below
-        `parallel_min` jobs, or with one process, the jobs wait for render_deferred().
+        This process renders them in call order; as soon as no other child of this
+        process is running (the search index is forked earlier and may still be writing),
+        it forks children for all but its own share of what is left: with n processes,
+        n - 1 children each render every n-th remaining job (the whole build is in their
+        memory; nothing is pickled but the records they send back) while this process
+        renders its share and then goes on with the other generators. Waiting for a free
+        core keeps both the cores busy and the build's memory down: every process copies
+        the memory pages it touches. Below `parallel_min` jobs, or with one process, the
+        jobs wait for render_deferred().
         """
         jobs = list(self.jobs.values())
         processes = min(self.processes, len(jobs))
         if processes < 2 or len(jobs) < self.parallel_min:
             return
         self.jobs.clear()
-        for n in range(1, processes):
-            share = jobs[n::processes]
-            self.background.append(ForkJob(self._render, share))
-            self.background_paths.update(job.path for job in share)
-        self.rendered_here.append(self._render(jobs[0::processes]))
+        done: list[tuple[str, Record | None]] = []
+        first = 0
+        while first < len(jobs):
+            rest = jobs[first:]
+            if len(rest) >= self.parallel_min and running_children() == 0:
+                for n in range(1, processes):
+                    share = rest[n::processes]
+                    self.background.append(ForkJob(self._render, share))
+                    self.background_paths.update(job.path for job in share)
+                done += self._render(rest[0::processes])
+                break
+            done += self._render(rest[:RENDER_BATCH])
+            first += RENDER_BATCH
+        self.rendered_here.append(done)
 
     def render_deferred(self) -> None:
         """Render the pages deferred since, then collect the background children's records."""
@@ -576,6 +589,23 @@ class FeedJob(Job):
         writer._overridden_files.discard(self.path)
         Writer.write_feed(writer, *self.arguments)
         return self.keys
+
+
+def running_children() -> int:
+    """How many child processes of this process are running (0 where /proc has no answer)."""
+    count = 0
+    for listing in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids = listing.read_text().split()
+        except OSError:
+            continue
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            count += state != "Z"  # a child that ended but was not collected yet is done
+    return count
 
 
 def _loader_ids(loader: Any) -> tuple[Any, ...]:
