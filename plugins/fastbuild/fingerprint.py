@@ -293,8 +293,10 @@ def same_digest(value: Any, old: Any) -> bool:
     True only when that cannot change later without one of them changing: both are
     built from immutable leaves (str, numbers, dates, time zones, paths, frozen
     dataclasses and tuples of those), lists, dicts and URLWrappers compared item by
-    item, content objects by reference (their path). Anything else (an object that may change in place) is False:
-    the caller digests it again.
+    item. Content objects are left out: a value that holds posts (related posts, people
+    pages) is cheaper to digest (by reference, memoized per build) than to compare, and
+    keeping it to compare with would keep a past build's posts alive. Anything else (an
+    object that may change in place) is False: the caller digests it again.
     """
     kind = type(value)
     if kind is not type(old):
@@ -323,8 +325,6 @@ def same_digest(value: Any, old: Any) -> bool:
             and type(value.slug) is str
             and value.slug == old.slug
         )
-    if isinstance(value, Content):
-        return content_key(value) == content_key(old)
     if isinstance(value, PurePath):
         return str(value) == str(old)
     if isinstance(value, _WHEN):
@@ -341,8 +341,8 @@ def _immutable(value: Any) -> bool:
     kind = type(value)
     if kind in _PLAIN or kind is float or isinstance(value, _WHEN):
         return True
-    if isinstance(value, datetime.tzinfo | PurePath | Content):
-        return True  # a content object is encoded as its (unchanging) path
+    if isinstance(value, datetime.tzinfo | PurePath):
+        return True
     if kind is tuple or kind is frozenset:
         return all(map(_immutable, value))
     if _frozen_dataclass(kind):
@@ -353,3 +353,15 @@ def _immutable(value: Any) -> bool:
 def _frozen_dataclass(kind: type) -> bool:
     params = getattr(kind, "__dataclass_params__", None)
     return bool(getattr(params, "frozen", False)) and "__dataclass_params__" in vars(kind)
+
+
+def comparable(value: Any) -> bool:
+    """Whether `same_digest` can ever say True of `value` (worth keeping to compare with)."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return all(map(comparable, value))
+    if kind is dict:
+        return all(type(key) is str and comparable(item) for key, item in value.items())
+    if isinstance(value, URLWrapper):
+        return True
+    return _immutable(value)

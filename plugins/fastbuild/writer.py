@@ -65,6 +65,7 @@ from plugins.fastbuild.fingerprint import (
     DIGEST_SIZE,
     ValueDigests,
     combine,
+    comparable,
     content_key,
     same_digest,
 )
@@ -553,7 +554,10 @@ def _snapshot_digests(
             digest: bytes = found[1]
             return digest
         digest = compute()
-        remembered[name] = (fresh(value), digest, mirrors)
+        if comparable(value):
+            remembered[name] = (fresh(value), digest, mirrors)
+        else:
+            remembered.pop(name, None)
         return digest
 
     return known
