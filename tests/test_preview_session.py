@@ -12,6 +12,7 @@ import pytest
 
 from plugins._shared.session import BuildSession
 from tests.conftest import REPO, MakeSite, post
+from tests.gitrepo import commit, git, needs_git
 from tests.test_incremental_build import (
     FEATURED,
     PROFILE,
@@ -193,3 +194,48 @@ def test_preview_saves_its_caches_when_it_closes(site: tuple[Path, Path]) -> Non
     after = {p.name for p in cache.iterdir()}
     assert "ArticlesGenerator-Readers" in after - before
     assert any(name.startswith("fastbuild-") for name in after - before)
+
+
+@needs_git
+def test_warm_rebuilds_follow_git_history_and_bios(
+    site: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Commits, uncommitted edits and bio edits between warm builds (remembered git log,
+    bio HTML, attribute digests) give the same site as clean builds of a copy of the repo."""
+    root, _ = site
+    content = root / "content"
+    (root / ".gitignore").write_text("output/\n__pycache__/\n", encoding="utf-8")
+    git(root, "init", "-q")
+    commit(root, {}, "Import the site", date="2026-03-10T10:00:00+00:00")
+    preview = Preview(root, root / "output" / "preview")
+    assert not preview.rebuild().errors
+
+    def step(name: str, change: Callable[[], None]) -> None:
+        change()
+        result = preview.rebuild()
+        assert not result.errors, (name, result.errors)
+        clean = tmp_path / f"clean-{name}"
+        shutil.copytree(root, clean, ignore=shutil.ignore_patterns("output"))
+        assert not build_site(clean, drafts=True).errors
+        assert_same_tree(root / "output/preview/site", clean / "output/site")
+        assert index_state(root / "output/preview") == index_state(clean / "output"), name
+
+    post5 = content / "posts/2026/p5.md"
+    step("uncommitted", lambda: edit(post5, post5.read_text().replace("Body 5", "Body five")))
+    step(
+        "commit by another author",
+        lambda: commit(
+            root, {}, "Edit p5\n\nReviewed-by: Bo Chen <bo-chen@example.com>",
+            author="Bo Chen <bo-chen@example.com>", date="2026-03-18T10:00:00+00:00",
+        ),
+    )  # fmt: skip
+    bio = content / "authors/ana-lopez.md"
+    step("bio", lambda: edit(bio, bio.read_text().replace("Bio of", "The bio of")))
+    step(
+        "commit a bio and a post",
+        lambda: commit(
+            root, {"content/posts/2026/p2.md": post("Second, committed", date="2026-03-03")},
+            "Rewrite p2", date="2026-03-19T10:00:00+00:00",
+        ),
+    )  # fmt: skip
+    step("no change", lambda: None)
