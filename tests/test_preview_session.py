@@ -205,6 +205,8 @@ def test_warm_rebuilds_follow_git_history_and_bios(
     root, _ = site
     content = root / "content"
     (root / ".gitignore").write_text("output/\n__pycache__/\n", encoding="utf-8")
+    conf = root / "pelicanconf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + "\nGIT_METADATA_ENABLED = True\n")
     git(root, "init", "-q")
     commit(root, {}, "Import the site", date="2026-03-10T10:00:00+00:00")
     preview = Preview(root, root / "output" / "preview")
