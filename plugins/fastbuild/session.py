@@ -24,6 +24,10 @@
 - Compiled templates: a Jinja bytecode cache in memory, checked by the template source's
   checksum (Jinja's own rule) and keyed by the environment's options.
 - The fastbuild manifest (writer.BuildState), as volatile state.
+
+Pelican memoizes `get_content` and `get_summary` in a dict on the class, keyed by the
+content object: in a process that builds again and again it would keep every build's
+posts alive. `forget_rendered_content` empties it when a session build starts.
 """
 
 # os.path and os.stat on plain strings: this runs for every source file of every build.
@@ -39,7 +43,7 @@ from typing import Any
 
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
-from pelican.contents import Article, Page
+from pelican.contents import Article, Content, Page
 from pelican.generators import CachingGenerator
 from pelican.urlwrappers import URLWrapper
 
@@ -265,3 +269,11 @@ def thaw(snapshot: tuple[type, dict[str, Any]], settings: Any, context: Any) -> 
     attributes["_context"] = context
     content.__dict__.update(attributes)
     return content
+
+
+def forget_rendered_content() -> None:
+    """Empty Pelican's class-level get_content/get_summary memos (past builds' posts)."""
+    for name in ("get_content", "get_summary"):
+        cache = getattr(vars(Content).get(name), "cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
