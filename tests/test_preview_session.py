@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import shutil
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pelican.contents import Content
 
 from plugins._shared.session import BuildSession
 from tests.conftest import REPO, MakeSite, post
@@ -197,9 +199,7 @@ def test_preview_saves_its_caches_when_it_closes(site: tuple[Path, Path]) -> Non
 
 
 @needs_git
-def test_warm_rebuilds_follow_git_history_and_bios(
-    site: tuple[Path, Path], tmp_path: Path
-) -> None:
+def test_warm_rebuilds_follow_git_history_and_bios(site: tuple[Path, Path], tmp_path: Path) -> None:
     """Commits, uncommitted edits and bio edits between warm builds (remembered git log,
     bio HTML, attribute digests) give the same site as clean builds of a copy of the repo."""
     root, _ = site
@@ -241,3 +241,24 @@ def test_warm_rebuilds_follow_git_history_and_bios(
         ),
     )  # fmt: skip
     step("no change", lambda: None)
+
+
+def test_a_warm_rebuild_keeps_no_past_posts_and_tidies_the_collector(
+    site: tuple[Path, Path],
+) -> None:
+    root, _ = site
+    preview = Preview(root, root / "output" / "preview")
+    memo = vars(Content)["get_content"].cache
+    assert gc.isenabled()
+    assert not preview.rebuild().errors
+    assert gc.isenabled()  # the collector is off only while a build runs
+    first = [key[0] for key in memo]  # kept alive here, so their ids stay theirs
+    assert first
+    assert not preview.rebuild().errors
+    # Pelican's memo no longer holds the first build's posts.
+    assert {id(post) for post in first}.isdisjoint(id(key[0]) for key in memo)
+    assert preview.untidy
+    preview.tidy()
+    assert not preview.untidy
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()

@@ -301,10 +301,10 @@ def same_digest(value: Any, old: Any) -> bool:
     kind = type(value)
     if kind is not type(old):
         return False
+    if kind in _PLAIN:
+        return value is old or bool(value == old)
     if value is old:
         return _immutable(value)
-    if kind in _PLAIN:
-        return bool(value == old)
     if kind is float:
         return repr(value) == repr(old)
     if kind is list or kind is tuple:
@@ -331,8 +331,8 @@ def same_digest(value: Any, old: Any) -> bool:
         return bool(value == old) and getattr(value, "tzinfo", None) is getattr(old, "tzinfo", None)
     if _frozen_dataclass(kind):
         return all(
-            same_digest(getattr(value, spec.name), getattr(old, spec.name))
-            for spec in dataclasses.fields(value)
+            same_digest(getattr(value, name), getattr(old, name))
+            for name in kind.__dataclass_fields__
         )
     return False
 
@@ -341,12 +341,14 @@ def _immutable(value: Any) -> bool:
     kind = type(value)
     if kind in _PLAIN or kind is float or isinstance(value, _WHEN):
         return True
+    if kind is list or kind is dict:
+        return False
     if isinstance(value, datetime.tzinfo | PurePath):
         return True
     if kind is tuple or kind is frozenset:
         return all(map(_immutable, value))
     if _frozen_dataclass(kind):
-        return all(_immutable(getattr(value, spec.name)) for spec in dataclasses.fields(value))
+        return all(_immutable(getattr(value, name)) for name in kind.__dataclass_fields__)
     return False
 
 

@@ -61,7 +61,7 @@ class GitState:
         return self.history is not None and self.history.shallow
 
     def for_source(
-        self, source: Path, folders: dict[Path, Path] | None = None
+        self, source: Path, folders: dict[str, str] | None = None
     ) -> tuple[FileHistory | None, str]:
         """Return the history of a source file and its path for the git host's links.
 
@@ -108,7 +108,7 @@ def history_state(generator: Any, settings: GitMetadataSettings) -> GitState:
 
 def annotate(contents: Iterable[Any], state: GitState, settings: GitMetadataSettings) -> None:
     """Set git_history, edit_url, history_url and (when later) modified on each content."""
-    folders: dict[Path, Path] = {}
+    folders: dict[str, str] = {}
     for content in contents:
         found, path = state.for_source(Path(content.source_path), folders)
         content.git_history = found

@@ -7,9 +7,13 @@ a later file of the same name does not inherit it. `git status` (one more call) 
 files that are new or changed but not committed yet.
 """
 
+# os.path on plain strings in RepoHistory.relative: it runs for every post of every build.
+# ruff: noqa: PTH114, PTH118
+
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,21 +94,26 @@ class RepoHistory:
         """Return the history of `path` (absolute or relative to the root), if any."""
         return self.files.get(self.relative(path))
 
-    def relative(self, path: Path, folders: dict[Path, Path] | None = None) -> PurePosixPath:
+    def relative(self, path: Path, folders: dict[str, str] | None = None) -> PurePosixPath:
         """Name `path` relative to the repository root, with forward slashes.
 
-        `folders` remembers resolved folders across calls (one build's): a path that is
-        not a symlink resolves to its resolved folder plus its name.
+        Raises ValueError for a path outside the repository. `folders` remembers
+        resolved folders across calls (one build's): a path that is not a symlink
+        resolves to its resolved folder plus its name.
         """
-        absolute = path if path.is_absolute() else self.root / path
-        if folders is None or absolute.is_symlink() or absolute.name in ("", ".", ".."):
-            resolved = absolute.resolve()
+        text = os.path.join(self.root, path)  # an absolute path replaces the root
+        if folders is None or os.path.islink(text):
+            resolved = os.path.realpath(text)
         else:
-            parent = folders.get(absolute.parent)
-            if parent is None:
-                parent = folders[absolute.parent] = absolute.parent.resolve()
-            resolved = parent / absolute.name
-        return PurePosixPath(*resolved.relative_to(self.root).parts)
+            parent, name = os.path.split(text)
+            found = folders.get(parent)
+            if found is None:
+                found = folders[parent] = os.path.realpath(parent)
+            resolved = os.path.realpath(text) if name in ("", ".", "..") else f"{found}/{name}"
+        root = str(self.root)
+        if not resolved.startswith(root + "/"):
+            return PurePosixPath(*Path(resolved).relative_to(self.root).parts)  # or raises
+        return PurePosixPath(resolved[len(root) + 1 :])
 
 
 def parse_identity(text: str) -> Identity | None:
