@@ -38,6 +38,9 @@ _MEMO_MIN_LEN = 8
 # Dataclasses with at most this many fields are encoded inline rather than memoized.
 _INLINE_FIELDS = 6
 
+# An attribute encoded in fewer bytes than this stands for itself instead of its digest.
+_INLINE_BYTES = DIGEST_SIZE * 3
+
 Encoder = Callable[[Any], bytes]
 
 
@@ -93,18 +96,26 @@ class ValueDigests:
         """
         attributes = vars(obj)
         h = hashlib.blake2b(type(obj).__qualname__.encode(), digest_size=DIGEST_SIZE)
+        attribute = self.attribute
         for name in sorted(attributes):
             if name in exclude:
                 continue
-            compute = functools.partial(self.attribute, attributes, name, exclude, mirrored)
-            found = compute() if known is None else known(name, attributes[name], compute)
-            h.update(b"\x00k%d:" % len(name) + name.encode() + found)
+            if known is None:
+                found = attribute(attributes, name, exclude, mirrored)
+            else:
+                compute = functools.partial(attribute, attributes, name, exclude, mirrored)
+                found = known(name, attributes[name], compute)
+            h.update(b"\x00k%d:%s%d:%s" % (len(name), name.encode(), len(found), found))
         return h.digest()
 
     def attribute(
         self, attributes: Mapping[str, Any], name: str, exclude: frozenset[str], mirrored: str
     ) -> bytes:
-        """Return the digest of one attribute of an object's `attributes` (see `fields`)."""
+        """Return the digest of one attribute of an object's `attributes` (see `fields`).
+
+        A short encoding is returned as itself (prefixed with "=", and never of a
+        digest's length), which costs less than hashing it.
+        """
         out: list[bytes] = []
         value = attributes[name]
         if name == mirrored and type(value) is dict and all(type(k) is str for k in value):
@@ -118,7 +129,10 @@ class ValueDigests:
                     self._feed(out, item)
         else:
             self._feed(out, value)
-        return hashlib.blake2b(b"".join(out), digest_size=DIGEST_SIZE).digest()
+        data = b"".join(out)
+        if len(data) < _INLINE_BYTES and len(data) != DIGEST_SIZE - 1:
+            return b"=" + data  # cheaper than hashing; never as long as a digest
+        return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
 
     def _sub(self, value: Any, encode: Callable[[list[bytes], Any], None]) -> bytes:
         """Digest a compound value on its own, memoized unless it closed a cycle."""
