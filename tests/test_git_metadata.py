@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+import pytest
 from click.testing import CliRunner
 
-from plugins.git_metadata.history import Identity, parse_trailers, read_history
+from plugins.git_metadata.history import Identity, RepoHistory, parse_trailers, read_history
 from tests.conftest import MakeSite, html, post, texts
 from tests.gitrepo import commit, git, needs_git
 from tools.cli import cli
@@ -231,3 +232,24 @@ def test_bad_url_template_is_a_settings_error(make_site: MakeSite) -> None:
     code, _, stderr = build(root)
     assert code == 1
     assert "GIT_METADATA_EDIT_URL may only use the {path} placeholder" in stderr
+
+
+def test_relative_with_remembered_folders_resolves_like_pathlib(tmp_path: Path) -> None:
+    root = (tmp_path / "repo").resolve()
+    (root / "content/posts").mkdir(parents=True)
+    (root / "content/posts/a.md").write_text("a", encoding="utf-8")
+    (root / "content/linked").symlink_to(root / "content/posts")
+    (root / "content/posts/alias.md").symlink_to(root / "content/posts/a.md")
+    (tmp_path / "outside.md").write_text("x", encoding="utf-8")
+    history = RepoHistory(root=root, shallow=False)
+    folders: dict[str, str] = {}
+    for name in ("content/posts/a.md", "content/linked/a.md", "content/posts/alias.md"):
+        expected = PurePosixPath(*(root / name).resolve().relative_to(root).parts)
+        assert history.relative(root / name, folders) == expected
+        assert history.relative(root / name) == expected
+        assert history.relative(Path(name), folders) == expected
+    assert history.relative(root / "content/linked/a.md", folders) == PurePosixPath(
+        "content/posts/a.md"
+    )
+    with pytest.raises(ValueError):
+        history.relative(tmp_path / "outside.md", folders)

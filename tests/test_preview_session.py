@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import shutil
@@ -9,9 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pelican.contents import Content
 
 from plugins._shared.session import BuildSession
 from tests.conftest import REPO, MakeSite, post
+from tests.gitrepo import commit, git, needs_git
 from tests.test_incremental_build import (
     FEATURED,
     PROFILE,
@@ -193,3 +196,69 @@ def test_preview_saves_its_caches_when_it_closes(site: tuple[Path, Path]) -> Non
     after = {p.name for p in cache.iterdir()}
     assert "ArticlesGenerator-Readers" in after - before
     assert any(name.startswith("fastbuild-") for name in after - before)
+
+
+@needs_git
+def test_warm_rebuilds_follow_git_history_and_bios(site: tuple[Path, Path], tmp_path: Path) -> None:
+    """Commits, uncommitted edits and bio edits between warm builds (remembered git log,
+    bio HTML, attribute digests) give the same site as clean builds of a copy of the repo."""
+    root, _ = site
+    content = root / "content"
+    (root / ".gitignore").write_text("output/\n__pycache__/\n", encoding="utf-8")
+    conf = root / "pelicanconf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + "\nGIT_METADATA_ENABLED = True\n")
+    git(root, "init", "-q")
+    commit(root, {}, "Import the site", date="2026-03-10T10:00:00+00:00")
+    preview = Preview(root, root / "output" / "preview")
+    assert not preview.rebuild().errors
+
+    def step(name: str, change: Callable[[], None]) -> None:
+        change()
+        result = preview.rebuild()
+        assert not result.errors, (name, result.errors)
+        clean = tmp_path / f"clean-{name}"
+        shutil.copytree(root, clean, ignore=shutil.ignore_patterns("output"))
+        assert not build_site(clean, drafts=True).errors
+        assert_same_tree(root / "output/preview/site", clean / "output/site")
+        assert index_state(root / "output/preview") == index_state(clean / "output"), name
+
+    post5 = content / "posts/2026/p5.md"
+    step("uncommitted", lambda: edit(post5, post5.read_text().replace("Body 5", "Body five")))
+    step(
+        "commit by another author",
+        lambda: commit(
+            root, {}, "Edit p5\n\nReviewed-by: Bo Chen <bo-chen@example.com>",
+            author="Bo Chen <bo-chen@example.com>", date="2026-03-18T10:00:00+00:00",
+        ),
+    )  # fmt: skip
+    bio = content / "authors/ana-lopez.md"
+    step("bio", lambda: edit(bio, bio.read_text().replace("Bio of", "The bio of")))
+    step(
+        "commit a bio and a post",
+        lambda: commit(
+            root, {"content/posts/2026/p2.md": post("Second, committed", date="2026-03-03")},
+            "Rewrite p2", date="2026-03-19T10:00:00+00:00",
+        ),
+    )  # fmt: skip
+    step("no change", lambda: None)
+
+
+def test_a_warm_rebuild_keeps_no_past_posts_and_tidies_the_collector(
+    site: tuple[Path, Path],
+) -> None:
+    root, _ = site
+    preview = Preview(root, root / "output" / "preview")
+    memo = vars(Content)["get_content"].cache
+    assert gc.isenabled()
+    assert not preview.rebuild().errors
+    assert gc.isenabled()  # the collector is off only while a build runs
+    first = [key[0] for key in memo]  # kept alive here, so their ids stay theirs
+    assert first
+    assert not preview.rebuild().errors
+    # Pelican's memo no longer holds the first build's posts.
+    assert {id(post) for post in first}.isdisjoint(id(key[0]) for key in memo)
+    assert preview.untidy
+    preview.tidy()
+    assert not preview.untidy
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()

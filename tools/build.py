@@ -266,13 +266,14 @@ def build_site(
 def join_session(settings: dict[str, Any], session: BuildSession) -> None:
     """Put the session into the settings; drop its state if settings or code changed."""
     from plugins.fastbuild.fingerprint import ValueDigests
-    from plugins.fastbuild.session import READER_CACHE_WANTED
+    from plugins.fastbuild.session import READER_CACHE_WANTED, forget_rendered_content
     from plugins.fastbuild.writer import code_digest
 
     settings.pop(SESSION_SETTING, None)
     wanted = bool(settings.get("LOAD_CONTENT_CACHE"))
     key = ValueDigests().digest([code_digest(), settings])
     session.adopt(key)
+    forget_rendered_content()  # the last build's posts, kept alive by Pelican's memos
     session.lasting("fastbuild")[READER_CACHE_WANTED] = wanted
     settings["LOAD_CONTENT_CACHE"] = False
     settings[SESSION_SETTING] = session

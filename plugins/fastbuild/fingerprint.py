@@ -38,6 +38,9 @@ _MEMO_MIN_LEN = 8
 # Dataclasses with at most this many fields are encoded inline rather than memoized.
 _INLINE_FIELDS = 6
 
+# An attribute encoded in fewer bytes than this stands for itself instead of its digest.
+_INLINE_BYTES = DIGEST_SIZE * 3
+
 Encoder = Callable[[Any], bytes]
 
 
@@ -76,32 +79,60 @@ class ValueDigests:
         self._feed(out, value)
         return hashlib.blake2b(b"".join(out), digest_size=DIGEST_SIZE).digest()
 
-    def fields(self, obj: Any, exclude: frozenset[str], mirrored: str = "") -> bytes:
+    def fields(
+        self,
+        obj: Any,
+        exclude: frozenset[str],
+        mirrored: str = "",
+        known: Callable[[str, Any, Callable[[], bytes]], bytes] | None = None,
+    ) -> bytes:
         """Return the digest of an object's own attributes, except `exclude`.
 
         `mirrored` names a dict attribute whose entries usually are the very objects held
         by the attribute of the same (lower-case) name, as Pelican's `metadata` is: such
         entries are encoded as "same as the attribute" instead of a second time.
+        `known(name, value, compute)`, when given, returns each attribute's digest: one
+        remembered from an earlier build, or `compute()` (`attribute`'s result).
         """
-        out = [type(obj).__qualname__.encode()]
         attributes = vars(obj)
+        h = hashlib.blake2b(type(obj).__qualname__.encode(), digest_size=DIGEST_SIZE)
+        attribute = self.attribute
         for name in sorted(attributes):
             if name in exclude:
                 continue
-            out.append(b"\x00k" + name.encode())
-            value = attributes[name]
-            if name == mirrored and type(value) is dict and all(type(k) is str for k in value):
-                out.append(b"\x16%d" % len(value))
-                for key in sorted(value):
-                    self._str(out, key)
-                    item = value[key]
-                    if key.lower() not in exclude and attributes.get(key.lower(), out) is item:
-                        out.append(b"\x17")  # the attribute of that name, encoded above/below
-                    else:
-                        self._feed(out, item)
+            if known is None:
+                found = attribute(attributes, name, exclude, mirrored)
             else:
-                self._feed(out, value)
-        return hashlib.blake2b(b"".join(out), digest_size=DIGEST_SIZE).digest()
+                compute = functools.partial(attribute, attributes, name, exclude, mirrored)
+                found = known(name, attributes[name], compute)
+            h.update(b"\x00k%d:%s%d:%s" % (len(name), name.encode(), len(found), found))
+        return h.digest()
+
+    def attribute(
+        self, attributes: Mapping[str, Any], name: str, exclude: frozenset[str], mirrored: str
+    ) -> bytes:
+        """Return the digest of one attribute of an object's `attributes` (see `fields`).
+
+        A short encoding is returned as itself (prefixed with "=", and never of a
+        digest's length), which costs less than hashing it.
+        """
+        out: list[bytes] = []
+        value = attributes[name]
+        if name == mirrored and type(value) is dict and all(type(k) is str for k in value):
+            out.append(b"\x16%d" % len(value))
+            for key in sorted(value):
+                self._str(out, key)
+                item = value[key]
+                if key.lower() not in exclude and attributes.get(key.lower(), out) is item:
+                    out.append(b"\x17")  # the attribute of that name, encoded on its own
+                else:
+                    self._feed(out, item)
+        else:
+            self._feed(out, value)
+        data = b"".join(out)
+        if len(data) < _INLINE_BYTES and len(data) != DIGEST_SIZE - 1:
+            return b"=" + data  # cheaper than hashing; never as long as a digest
+        return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
 
     def _sub(self, value: Any, encode: Callable[[list[bytes], Any], None]) -> bytes:
         """Digest a compound value on its own, memoized unless it closed a cycle."""
@@ -264,3 +295,89 @@ def combine(parts: Iterable[bytes]) -> bytes:
     for part in parts:
         h.update(part)
     return h.digest()
+
+
+_PLAIN = frozenset({str, int, bool, type(None), bytes})
+_WHEN = (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)
+
+
+def same_digest(value: Any, old: Any) -> bool:
+    """Whether `value` digests as `old` did, judged without digesting either.
+
+    True only when that cannot change later without one of them changing: both are
+    built from immutable leaves (str, numbers, dates, time zones, paths, frozen
+    dataclasses and tuples of those), lists, dicts and URLWrappers compared item by
+    item. Content objects are left out: a value that holds posts (related posts, people
+    pages) is cheaper to digest (by reference, memoized per build) than to compare, and
+    keeping it to compare with would keep a past build's posts alive. Anything else (an
+    object that may change in place) is False: the caller digests it again.
+    """
+    kind = type(value)
+    if kind is not type(old):
+        return False
+    if kind in _PLAIN:
+        return value is old or bool(value == old)
+    if value is old:
+        return _immutable(value)
+    if kind is float:
+        return repr(value) == repr(old)
+    if kind is list or kind is tuple:
+        return len(value) == len(old) and all(map(same_digest, value, old))
+    if kind is dict:
+        return (
+            len(value) == len(old)
+            and all(type(key) is str for key in value)
+            and all(key in old and same_digest(item, old[key]) for key, item in value.items())
+        )
+    if isinstance(value, URLWrapper):
+        # Encoded as name and slug (see _feed); an empty slug is not compared (its
+        # computation would log on the old object).
+        return (
+            type(value.name) is str
+            and value.name == old.name
+            and bool(value.slug)
+            and type(value.slug) is str
+            and value.slug == old.slug
+        )
+    if isinstance(value, PurePath):
+        return str(value) == str(old)
+    if isinstance(value, _WHEN):
+        return bool(value == old) and getattr(value, "tzinfo", None) is getattr(old, "tzinfo", None)
+    if _frozen_dataclass(kind):
+        return all(
+            same_digest(getattr(value, name), getattr(old, name))
+            for name in kind.__dataclass_fields__
+        )
+    return False
+
+
+def _immutable(value: Any) -> bool:
+    kind = type(value)
+    if kind in _PLAIN or kind is float or isinstance(value, _WHEN):
+        return True
+    if kind is list or kind is dict:
+        return False
+    if isinstance(value, datetime.tzinfo | PurePath):
+        return True
+    if kind is tuple or kind is frozenset:
+        return all(map(_immutable, value))
+    if _frozen_dataclass(kind):
+        return all(_immutable(getattr(value, name)) for name in kind.__dataclass_fields__)
+    return False
+
+
+def _frozen_dataclass(kind: type) -> bool:
+    params = getattr(kind, "__dataclass_params__", None)
+    return bool(getattr(params, "frozen", False)) and "__dataclass_params__" in vars(kind)
+
+
+def comparable(value: Any) -> bool:
+    """Whether `same_digest` can ever say True of `value` (worth keeping to compare with)."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return all(map(comparable, value))
+    if kind is dict:
+        return all(type(key) is str and comparable(item) for key, item in value.items())
+    if isinstance(value, URLWrapper):
+        return True
+    return _immutable(value)

@@ -17,9 +17,17 @@
   plugins.reading) depend only on the object itself and the settings. A file whose
   reading logged a warning or an error is not snapshotted: it is read again (through the
   reader cache) every build, so its problems are reported every build.
+  Each snapshot also remembers the digests of its objects' attributes as the last build
+  saw them (writer.BuildState's field digests, with a `fresh` copy of each value): an
+  attribute that still digests the same (`same_digest`: judged by comparing, item by
+  item, with immutable leaves only) is not digested again.
 - Compiled templates: a Jinja bytecode cache in memory, checked by the template source's
   checksum (Jinja's own rule) and keyed by the environment's options.
 - The fastbuild manifest (writer.BuildState), as volatile state.
+
+Pelican memoizes `get_content` and `get_summary` in a dict on the class, keyed by the
+content object: in a process that builds again and again it would keep every build's
+posts alive. `forget_rendered_content` empties it when a session build starts.
 """
 
 # os.path and os.stat on plain strings: this runs for every source file of every build.
@@ -30,11 +38,12 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
-from pelican.contents import Article, Page
+from pelican.contents import Article, Content, Page
 from pelican.generators import CachingGenerator
 from pelican.urlwrappers import URLWrapper
 
@@ -194,15 +203,19 @@ def share_content_objects(generator: Any, session: BuildSession) -> None:
         clean[0] = alarm.count == 0
         return found
 
+    origins = thawed_objects(session)
+
     def get_cached_data(relative: str, default: Any = None) -> Any:
         found = store.get(relative)
         if found is None or found[0] != _stamp(generator.path, relative):
             return default
-        return thaw(found[1], generator.settings, generator.context)
+        content = thaw(found[1], generator.settings, generator.context)
+        origins[id(content)] = Origin(content, found[1][1], found[2])
+        return content
 
     def cache_data(relative: str, content: Any) -> None:
         if clean[0] and type(content) in (Article, Page):
-            store[relative] = (_stamp(generator.path, relative), freeze(content))
+            store[relative] = (_stamp(generator.path, relative), freeze(content), {})
         else:
             store.pop(relative, None)
         clean[0] = False
@@ -210,6 +223,27 @@ def share_content_objects(generator: Any, session: BuildSession) -> None:
     readers.read_file = read_watched
     generator.get_cached_data = get_cached_data
     generator.cache_data = cache_data
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The snapshot a content object of this build was made from."""
+
+    content: Any  # kept alive, so its id stays its own for the build
+    state: dict[str, Any]  # the snapshot's attributes (never handed out)
+    # attribute name -> (copy of the value last digested, its digest, metadata mirrors)
+    digests: dict[str, tuple[Any, bytes, Any]]
+
+
+def thawed_objects(session: BuildSession) -> dict[int, Origin]:
+    """This build's content objects made from snapshots, by id (a new dict every build)."""
+    found = session.lasting("fastbuild-thawed")
+    if found.get("build") != session.builds:
+        found.clear()
+        found["build"] = session.builds
+        found["objects"] = {}
+    objects: dict[int, Origin] = found["objects"]
+    return objects
 
 
 def _stamp(base: str, relative: str) -> tuple[int, int] | None:
@@ -235,3 +269,11 @@ def thaw(snapshot: tuple[type, dict[str, Any]], settings: Any, context: Any) -> 
     attributes["_context"] = context
     content.__dict__.update(attributes)
     return content
+
+
+def forget_rendered_content() -> None:
+    """Empty Pelican's class-level get_content/get_summary memos (past builds' posts)."""
+    for name in ("get_content", "get_summary"):
+        cache = getattr(vars(Content).get(name), "cache", None)
+        if isinstance(cache, dict):
+            cache.clear()

@@ -60,7 +60,15 @@ from pelican.writers import FileOverwriteFailedError, Writer
 
 from plugins._shared.background import ForkJob
 from plugins._shared.session import session_of
-from plugins.fastbuild.fingerprint import DIGEST_SIZE, ValueDigests, combine, content_key
+from plugins.fastbuild.fingerprint import (
+    DIGEST_SIZE,
+    ValueDigests,
+    combine,
+    comparable,
+    content_key,
+    same_digest,
+)
+from plugins.fastbuild.session import Origin, fresh, thawed_objects
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +220,11 @@ class BuildState:
         self._context: Mapping[str, Any] = {}
         self._registry: dict[str, Any] | None = None
         self._fields: dict[str, bytes] = {}
+        # Content objects made from session snapshots: their unchanged attributes'
+        # digests are remembered from earlier builds (fastbuild.session).
+        self._origins: dict[int, Origin] = (
+            thawed_objects(self.session) if self.session is not None else {}
+        )
         self._shared: dict[tuple[str, int], tuple[Any, bytes]] = {}
         self.folders: set[str] = set()
         self._variables: dict[tuple[int, str], tuple[str, ...] | None] = {}
@@ -468,7 +481,13 @@ class BuildState:
             if content is None:
                 found = _MISSING
             else:
-                found = self.values().fields(content, _CONTENT_EXCLUDE, mirrored="metadata")
+                origin = self._origins.get(id(content))
+                known = None
+                if origin is not None and origin.content is content:
+                    known = _snapshot_digests(origin, vars(content))
+                found = self.values().fields(
+                    content, _CONTENT_EXCLUDE, mirrored="metadata", known=known
+                )
                 raw = getattr(content, "_content", None)
                 if isinstance(raw, str) and raw:
                     links = content._get_intrasite_link_regex()
@@ -527,6 +546,41 @@ class BuildState:
             fingerprint = self.fingerprint(signature, keys)
             self.current.records[relative] = Record(fingerprint, keys, *found)
         self.rendered += 1
+
+
+def _snapshot_digests(
+    origin: Origin, attributes: Mapping[str, Any]
+) -> Callable[[str, Any, Callable[[], bytes]], bytes]:
+    """Reuse an attribute's digest from an earlier build when its value digests the same.
+
+    Each snapshot remembers, per attribute, a copy of the value last digested (`fresh`:
+    nothing a build changes in place) and its digest. The `metadata` entries are encoded
+    as references to the attributes they mirror, so its digest also needs the same
+    entries mirrored as then.
+    """
+    remembered = origin.digests
+
+    def known(name: str, value: Any, compute: Callable[[], bytes]) -> bytes:
+        mirrors = _mirrors(value, attributes) if name == "metadata" else None
+        found = remembered.get(name)
+        if found is not None and found[2] == mirrors and same_digest(value, found[0]):
+            digest: bytes = found[1]
+            return digest
+        digest = compute()
+        if comparable(value):
+            remembered[name] = (fresh(value), digest, mirrors)
+        else:
+            remembered.pop(name, None)
+        return digest
+
+    return known
+
+
+def _mirrors(metadata: Any, attributes: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The metadata keys whose entry is the very object of the attribute of that name."""
+    if type(metadata) is not dict:
+        return None
+    return tuple(k for k, v in metadata.items() if attributes.get(str(k).lower(), _MISSING) is v)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,8 @@ Settings:
     GIT_METADATA_HISTORY_URL: "history" link, e.g. ".../-/commits/main/{path}".
     GIT_METADATA_IGNORE_EMAILS: fnmatch patterns of commit author emails (bots, bulk
         imports) whose commits neither credit anyone nor change dates.
+    BUILD_SESSION (runtime, plugins._shared.session): in `blog preview`, the parsed log
+        is kept while HEAD names the same commit (`git status` still runs every build).
 
 Template variables (attributes on each post and page):
     git_history: FileHistory(commits, created, updated, uncommitted) or None.
@@ -33,6 +35,7 @@ from typing import Any
 from pelican import signals
 
 from plugins._shared.problems import Problem, Severity, log_problem
+from plugins._shared.session import session_of
 from plugins.git_metadata.history import FileHistory, RepoHistory, file_dates, read_history
 from plugins.git_metadata.settings import GitMetadataSettings
 
@@ -57,15 +60,20 @@ class GitState:
         """Whether the clone is shallow (creation dates unknown for the oldest files)."""
         return self.history is not None and self.history.shallow
 
-    def for_source(self, source: Path) -> tuple[FileHistory | None, str]:
-        """Return the history of a source file and its path for the git host's links."""
+    def for_source(
+        self, source: Path, folders: dict[str, str] | None = None
+    ) -> tuple[FileHistory | None, str]:
+        """Return the history of a source file and its path for the git host's links.
+
+        `folders`: resolved folders, remembered across the calls of one build.
+        """
         if self.history is None:
             if not source.is_file():
                 return None, source.name
             inside = source.resolve().relative_to(self.site_root.resolve())
             return file_dates(source), PurePosixPath(*inside.parts).as_posix()
         try:
-            relative = self.history.relative(source)
+            relative = self.history.relative(source, folders)
         except ValueError:  # outside the repository (a symlinked folder): no history
             return None, source.name
         return self.history.files.get(relative), relative.as_posix()
@@ -77,7 +85,9 @@ def history_state(generator: Any, settings: GitMetadataSettings) -> GitState:
     if isinstance(state, GitState):
         return state
     content = Path(generator.settings["PATH"])
-    history = read_history(content, ignore_emails=settings.ignore_emails)
+    session = session_of(generator.settings)
+    memo = session.lasting("git_metadata") if session is not None else None
+    history = read_history(content, ignore_emails=settings.ignore_emails, memo=memo)
     where = PurePosixPath(content.name)
     if history is None:
         message = (
@@ -98,8 +108,9 @@ def history_state(generator: Any, settings: GitMetadataSettings) -> GitState:
 
 def annotate(contents: Iterable[Any], state: GitState, settings: GitMetadataSettings) -> None:
     """Set git_history, edit_url, history_url and (when later) modified on each content."""
+    folders: dict[str, str] = {}
     for content in contents:
-        found, path = state.for_source(Path(content.source_path))
+        found, path = state.for_source(Path(content.source_path), folders)
         content.git_history = found
         content.edit_url, content.history_url = settings.links(path)
         if found is None or found.updated is None or not found.commits:

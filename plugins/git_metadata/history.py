@@ -7,14 +7,19 @@ a later file of the same name does not inherit it. `git status` (one more call) 
 files that are new or changed but not committed yet.
 """
 
+# os.path on plain strings in RepoHistory.relative: it runs for every post of every build.
+# ruff: noqa: PTH114, PTH118
+
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from plugins._shared.problems import BlogError
 
@@ -89,10 +94,26 @@ class RepoHistory:
         """Return the history of `path` (absolute or relative to the root), if any."""
         return self.files.get(self.relative(path))
 
-    def relative(self, path: Path) -> PurePosixPath:
-        """Name `path` relative to the repository root, with forward slashes."""
-        absolute = path if path.is_absolute() else self.root / path
-        return PurePosixPath(*absolute.resolve().relative_to(self.root).parts)
+    def relative(self, path: Path, folders: dict[str, str] | None = None) -> PurePosixPath:
+        """Name `path` relative to the repository root, with forward slashes.
+
+        Raises ValueError for a path outside the repository. `folders` remembers
+        resolved folders across calls (one build's): a path that is not a symlink
+        resolves to its resolved folder plus its name.
+        """
+        text = os.path.join(self.root, path)  # an absolute path replaces the root
+        if folders is None or os.path.islink(text):
+            resolved = os.path.realpath(text)
+        else:
+            parent, name = os.path.split(text)
+            found = folders.get(parent)
+            if found is None:
+                found = folders[parent] = os.path.realpath(parent)
+            resolved = os.path.realpath(text) if name in ("", ".", "..") else f"{found}/{name}"
+        root = str(self.root)
+        if not resolved.startswith(root + "/"):
+            return PurePosixPath(*Path(resolved).relative_to(self.root).parts)  # or raises
+        return PurePosixPath(resolved[len(root) + 1 :])
 
 
 def parse_identity(text: str) -> Identity | None:
@@ -194,8 +215,13 @@ def file_dates(path: Path) -> FileHistory:
     return FileHistory(updated=mtime, uncommitted=True)
 
 
-def read_history(folder: Path, *, ignore_emails: Sequence[str] = ()) -> RepoHistory | None:
+def read_history(
+    folder: Path, *, ignore_emails: Sequence[str] = (), memo: dict[str, Any] | None = None
+) -> RepoHistory | None:
     """Read the history of every file under `folder` in one `git log`; None if not a repo.
+
+    `memo` (a build session's, kept between builds) remembers the parsed log with the
+    commit HEAD named: while HEAD stays the same, only `git status` runs again.
 
     Raises:
         BlogError: git is present but the log command failed (its stderr is included).
@@ -221,21 +247,28 @@ def read_history(folder: Path, *, ignore_emails: Sequence[str] = ()) -> RepoHist
             shallow_file = Path(repo.git_dir) / "shallow"
             if shallow_file.is_file():
                 boundary = shallow_file.read_text(encoding="ascii").split()
-        try:
-            log = repo.git(c="core.quotepath=off").log(
-                _FORMAT, "--name-status", "-M", "--no-color", "--", spec
-            )
-        except git.GitCommandError as error:
-            if "does not have any commits" not in str(error.stderr):
-                raise
-            log = ""
+        key = (str(root), spec, tuple(ignore_emails), tuple(boundary), _head(repo))
+        if memo is not None and key[-1] and memo.get("key") == key:
+            logged: dict[PurePosixPath, FileHistory] = memo["files"]
+        else:
+            try:
+                log = repo.git(c="core.quotepath=off").log(
+                    _FORMAT, "--name-status", "-M", "--no-color", "--", spec
+                )
+            except git.GitCommandError as error:
+                if "does not have any commits" not in str(error.stderr):
+                    raise
+                log = ""
+            logged = parse_log(log, ignore_emails=ignore_emails, boundary=boundary)
+            if memo is not None:
+                memo.update(key=key, files=logged)
         status = repo.git(c="core.quotepath=off").status(
             "--porcelain", "--untracked-files=all", "--", spec
         )
     except git.GitCommandError as error:
         command = " ".join(str(part) for part in error.command)
         raise BlogError(f"{command} failed in {root}: {str(error.stderr).strip()}") from error
-    files = parse_log(log, ignore_emails=ignore_emails, boundary=boundary)
+    files = dict(logged)
     for name in parse_status(status):
         path = root / name
         if not path.is_file():
@@ -249,3 +282,11 @@ def read_history(folder: Path, *, ignore_emails: Sequence[str] = ()) -> RepoHist
             uncommitted=True,
         )
     return RepoHistory(root=root, shallow=shallow, files=files)
+
+
+def _head(repo: Any) -> str:
+    """The commit HEAD names ("" when there is none yet)."""
+    try:
+        return str(repo.head.commit.hexsha)
+    except ValueError:  # no commits yet
+        return ""

@@ -24,6 +24,8 @@ Settings:
     PEOPLE_NOW: pin "now" (ISO date) for reproducible builds; default the build time.
     Pelican's AUTHOR_URL, AUTHORS_URL, AUTHOR_FEED_ATOM, AUTHOR_FEED_ATOM_URL, RELATIVE_URLS,
     FEED_DOMAIN and SITEURL are read to build links.
+    BUILD_SESSION (runtime, plugins._shared.session): in `blog preview`, the HTML of
+        bios and team descriptions is remembered between builds.
 
 Template variables (context): people (PersonPage by name), people_by_slug, people_groups
 ((TeamPage or None, people) by team), teams (TeamPage by name), teams_by_slug, new_voices

@@ -8,7 +8,7 @@ before any output is written, so the author pages Pelican writes see `people_by_
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -20,6 +20,7 @@ from pelican.generators import Generator
 from pelican.urlwrappers import Author
 
 from plugins._shared.problems import Problem, log_problem
+from plugins._shared.session import session_of
 from plugins.people.directory import Directory, PersonPage, Urls, build_directory
 from plugins.people.experts import topic_key
 from plugins.people.profiles import (
@@ -46,9 +47,30 @@ class Outdated:
     ask: tuple[PersonPage, ...]
 
 
-def markdown_renderer(settings: Mapping[str, Any]) -> partial[str]:
-    """Markdown to sanitized HTML, for bios and team descriptions."""
-    return partial(_render, policy=SanitizePolicy.from_settings(settings))
+def markdown_renderer(settings: Mapping[str, Any]) -> Callable[[str], str]:
+    """Markdown to sanitized HTML, for bios and team descriptions.
+
+    In a build session (`blog preview`) the HTML of every text is remembered for the next
+    build (the session is dropped when settings or code change); each build keeps only
+    the texts it rendered.
+    """
+    render = partial(_render, policy=SanitizePolicy.from_settings(settings))
+    session = session_of(settings)
+    if session is None:
+        return render
+    state = session.lasting("people")
+    last: dict[str, str] = state.get("html", {})
+    used: dict[str, str] = {}
+    state["html"] = used
+
+    def remembered(text: str) -> str:
+        found = used[text] if text in used else last.get(text)
+        if found is None:
+            found = render(text)
+        used[text] = found
+        return found
+
+    return remembered
 
 
 def _render(text: str, policy: SanitizePolicy) -> str:

@@ -29,13 +29,21 @@ logger = logging.getLogger(__name__)
 GIT_STATE_KEY = "git_history_state"  # set by plugins.git_metadata
 
 
-def record_of(article: Any, landings: Mapping[PurePosixPath, Landing], state: Any) -> PostRecord:
-    """A figures record for a Pelican article (lead time when history shows it)."""
+def record_of(
+    article: Any,
+    landings: Mapping[PurePosixPath, Landing],
+    state: Any,
+    folders: dict[str, str] | None = None,
+) -> PostRecord:
+    """A figures record for a Pelican article (lead time when history shows it).
+
+    `folders`: resolved folders, remembered across the calls of one build.
+    """
     lead = None
     history = getattr(article, "git_history", None)
     if history is not None and landings and state is not None and state.history is not None:
         try:
-            relative = state.history.relative(Path(article.source_path))
+            relative = state.history.relative(Path(article.source_path), folders)
         except ValueError:  # outside the repository
             relative = None
         if relative is not None:
@@ -101,7 +109,9 @@ class StatsGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             and state.history is not None
         ):
             landings = read_landings(content)
-        records = [record_of(a, landings, state) for a in self.context.get("articles", [])]
+        folders: dict[str, str] = {}
+        articles = self.context.get("articles", [])
+        records = [record_of(a, landings, state, folders) for a in articles]
         counts = load_view_counts(settings.views_path(content), content)
         stats = assemble(records, team_of, teams, counts, settings, now)
         self.stats = stats
