@@ -110,9 +110,11 @@ def assert_like_clean_build(root: Path, clean: Path) -> None:
     assert_same_tree(root / "output" / "site", clean / "output" / "site")
 
 
-def test_incremental_writer_equals_clean_build_after_every_kind_of_change(
-    make_site: MakeSite, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def change_test_site(make_site: MakeSite, tmp_path: Path, *, draft: int | None = None) -> Path:
+    """Eight posts by two authors, a team, featured.yml and a copy of the theme (tmp_path/theme).
+
+    Post number `draft`, if given, is a draft. Fixed dates make builds comparable.
+    """
     theme = tmp_path / "theme"
     shutil.copytree(REPO / "themes" / "intranet", theme)
     files = {
@@ -123,6 +125,7 @@ def test_incremental_writer_equals_clean_build_after_every_kind_of_change(
                 authors="ana-lopez" if n % 2 else "bo-chen",
                 tags="postgres, migrations" if n % 3 else "kubernetes",
                 body=f"Body {n} links to [{{filename}}/posts/2026/p{(n + 1) % 8}.md](x).",
+                extra="Status: draft" if n == draft else "",
             )
             for n in range(8)
         },
@@ -133,7 +136,7 @@ def test_incremental_writer_equals_clean_build_after_every_kind_of_change(
         "content/teams/storage.md": TEAM,
         "content/featured.yml": FEATURED.format(slug="post-number-1"),
     }
-    root = make_site(
+    return make_site(
         files,
         THEME=str(theme),
         FEATURED_NOW="2026-03-20",
@@ -141,6 +144,13 @@ def test_incremental_writer_equals_clean_build_after_every_kind_of_change(
         STATS_NOW="2026-03-20",
         DEFAULT_PAGINATION=3,
     )
+
+
+def test_incremental_writer_equals_clean_build_after_every_kind_of_change(
+    make_site: MakeSite, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = change_test_site(make_site, tmp_path)
+    theme = tmp_path / "theme"
     content = root / "content"
     caplog.set_level(logging.INFO, logger="plugins.fastbuild.writer")
     assert not build_site(root).errors

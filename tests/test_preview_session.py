@@ -13,13 +13,12 @@ import pytest
 from pelican.contents import Content
 
 from plugins._shared.session import BuildSession
-from tests.conftest import REPO, MakeSite, post
+from tests.conftest import MakeSite, post
 from tests.gitrepo import commit, git, needs_git
 from tests.test_incremental_build import (
-    FEATURED,
     PROFILE,
-    TEAM,
     assert_same_tree,
+    change_test_site,
     edit,
     rendered_counts,
 )
@@ -46,36 +45,7 @@ def index_state(output: Path) -> dict[str, str]:
 
 @pytest.fixture
 def site(make_site: MakeSite, tmp_path: Path) -> tuple[Path, Path]:
-    theme = tmp_path / "theme"
-    shutil.copytree(REPO / "themes" / "intranet", theme)
-    files = {
-        **{
-            f"content/posts/2026/p{n}.md": post(
-                f"Post number {n}",
-                date=f"2026-03-{n + 1:02d} 09:30",
-                authors="ana-lopez" if n % 2 else "bo-chen",
-                tags="postgres, migrations" if n % 3 else "kubernetes",
-                body=f"Body {n} links to [{{filename}}/posts/2026/p{(n + 1) % 8}.md](x).",
-                extra="Status: draft" if n == 7 else "",
-            )
-            for n in range(8)
-        },
-        "content/authors/ana-lopez.md": PROFILE.format(
-            name="Ana Lopez", role="Engineer", slug="ana-lopez"
-        ),
-        "content/authors/bo-chen.md": PROFILE.format(name="Bo Chen", role="SRE", slug="bo-chen"),
-        "content/teams/storage.md": TEAM,
-        "content/featured.yml": FEATURED.format(slug="post-number-1"),
-    }
-    root = make_site(
-        files,
-        THEME=str(theme),
-        FEATURED_NOW="2026-03-20",
-        PEOPLE_NOW="2026-03-20",
-        STATS_NOW="2026-03-20",
-        DEFAULT_PAGINATION=3,
-    )
-    return root, theme
+    return change_test_site(make_site, tmp_path, draft=7), tmp_path / "theme"
 
 
 def test_warm_rebuilds_equal_clean_builds_after_every_kind_of_change(

@@ -118,18 +118,8 @@ def _fresh_index(index_dir: Path) -> Any:
 def _rebuild(index_dir: Path, sources: Iterable[DocumentSource]) -> Any:
     """Write a fresh index of `sources` (one segment, written by BulkWriter)."""
     ix = _fresh_index(index_dir)
-    vocabulary = Vocabulary()
     writer = BulkWriter(ix)
-    try:
-        for src in sources:
-            doc = to_document(src)
-            writer.add_document(**document_fields(doc))
-            vocabulary.set(doc.path, doc.spelling_words)
-        vocabulary.save(index_dir)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+    _write(writer, writer.add_document, index_dir, Vocabulary(), sources)
     return ix
 
 
@@ -146,9 +136,24 @@ def _update(
         for path in removed:
             writer.delete_by_term(s.PATH, path)
             vocabulary.remove(path)
-        for src in changed:
+    except BaseException:
+        writer.cancel()
+        raise
+    _write(writer, writer.update_document, index_dir, vocabulary, changed)
+
+
+def _write(
+    writer: Any,
+    add: Any,
+    index_dir: Path,
+    vocabulary: Vocabulary,
+    sources: Iterable[DocumentSource],
+) -> None:
+    """Add each source through `add`, save the vocabulary, then commit (or cancel)."""
+    try:
+        for src in sources:
             doc = to_document(src)
-            writer.update_document(**document_fields(doc))
+            add(**document_fields(doc))
             vocabulary.set(doc.path, doc.spelling_words)
         # Before the commit: whoever sees the new generation sees its vocabulary.
         vocabulary.save(index_dir)
