@@ -288,3 +288,14 @@ def test_running_children_counts_live_children_only() -> None:
     assert running_children() == before + 1
     assert job.result() == 1  # collected: no longer counted
     assert running_children() == before
+
+
+def test_running_children_ignores_programs_this_process_started() -> None:
+    import subprocess
+
+    from plugins.fastbuild.writer import running_children
+
+    before = running_children()
+    with subprocess.Popen(["sleep", "5"]) as program:
+        assert running_children() == before
+        program.kill()

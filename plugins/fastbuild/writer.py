@@ -646,7 +646,15 @@ class FeedJob(Job):
 
 
 def running_children() -> int:
-    """How many child processes of this process are running (0 where /proc has no answer)."""
+    """How many forked copies of this process are running (0 where /proc has no answer).
+
+    Only forks count (a forked child has this process's command line): a `git` or other
+    program this process started is not building the site.
+    """
+    try:
+        mine = Path("/proc/self/cmdline").read_bytes()
+    except OSError:
+        return 0
     count = 0
     for listing in Path("/proc/self/task").glob("*/children"):
         try:
@@ -656,9 +664,11 @@ def running_children() -> int:
         for pid in pids:
             try:
                 state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
             except (OSError, IndexError):
                 continue
-            count += state != "Z"  # a child that ended but was not collected yet is done
+            # A child that ended but was not collected yet is done.
+            count += state != "Z" and command == mine
     return count
 
 
