@@ -284,7 +284,7 @@ class BuildState:
         """Render the pages deferred so far on every free core, while the build goes on.
 
         Called when the articles generator has made its calls (most of a site's pages).
-        This process renders them in call order; as soon as no other child of this
+        This process renders them in call order; as soon as no other forked copy of this
         process is running (the search index is forked earlier and may still be writing),
         it forks children for all but its own share of what is left: with n processes,
         n - 1 children each render every n-th remaining job (the whole build is in their
@@ -353,7 +353,7 @@ class BuildState:
             touched = job.run(self)
             found = _stat(job.path)
             record = None
-            if found is not None and not job.dropped:
+            if found is not None:
                 keys = tuple(sorted(set(touched)))
                 record = Record(self.fingerprint(job.signature, keys), keys, *found)
             done.append((job.relative, record))
@@ -585,12 +585,11 @@ def _mirrors(metadata: Any, attributes: Mapping[str, Any]) -> tuple[str, ...] | 
 
 @dataclass(slots=True)
 class Job:
-    """A page or feed whose inputs changed, rendered when every generator is done."""
+    """A changed page or feed, rendered later (BuildState.render_in_background, render_deferred)."""
 
     relative: str
     path: str
     signature: bytes
-    dropped: bool  # Pelican would write it to /dev/null (an earlier override won)
 
     def run(self, state: BuildState) -> Iterable[str]:
         """Write the file; return the keys of the content objects it read."""
@@ -612,18 +611,17 @@ class PageJob(Job):
         self.context["localsiteurl"] = self.localsiteurl
         with state.tracker.recording() as touched:
             output = self.template.render(self.local)
-        if not self.dropped:
-            folder = os.path.dirname(self.path)
-            if folder not in state.folders:
-                os.makedirs(folder, exist_ok=True)
-                state.folders.add(folder)
-            opened = (
-                _replacing(self.path, "utf-8")  # appears whole, as in _open_w
-                if state.session is not None
-                else open(self.path, "w", encoding="utf-8")  # noqa: SIM115
-            )
-            with opened as handle:
-                handle.write(output)
+        folder = os.path.dirname(self.path)
+        if folder not in state.folders:
+            os.makedirs(folder, exist_ok=True)
+            state.folders.add(folder)
+        opened = (
+            _replacing(self.path, "utf-8")  # appears whole, as in _open_w
+            if state.session is not None
+            else open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+        )
+        with opened as handle:
+            handle.write(output)
         return [content_key(o) for o in touched.values()]
 
 
@@ -885,7 +883,7 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
             # Rendered at the end of the build, in parallel (BuildState.render_deferred).
             if self._claim(path, override):
                 state.jobs[path] = PageJob(
-                    relative, path, signature, False, template, context, local,
+                    relative, path, signature, template, context, local,
                     context.get("localsiteurl"),
                 )  # fmt: skip
             signals.content_written.send(path, context=local)
@@ -943,7 +941,7 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
             if self._claim(complete_path, override_output):
                 arguments = (elements, context, path, url, feed_type, override_output, feed_title)
                 state.jobs[complete_path] = FeedJob(
-                    relative, complete_path, signature, False, self, arguments, keys
+                    relative, complete_path, signature, self, arguments, keys
                 )
             return None
         dropped = complete_path in self._overridden_files and not override_output
