@@ -174,16 +174,42 @@ def sample_site(root: Path, **settings: object) -> Path:
     return root
 
 
-def test_pages_rendered_in_two_processes_equal_pages_rendered_in_one(tmp_path: Path) -> None:
+def forked_shares(records: list[logging.LogRecord]) -> list[str]:
+    return [r.getMessage() for r in records if "forked process" in r.getMessage()]
+
+
+def test_pages_rendered_in_two_processes_equal_pages_rendered_in_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No core is waited for (the search index child may still be running): a child renders.
+    monkeypatch.setattr("plugins.fastbuild.writer.running_children", lambda: 0)
+    caplog.set_level(logging.INFO, logger="plugins.fastbuild.writer")
     # Every feature of the sample site: people, teams, featured posts, stats, search shell.
     serial = sample_site(tmp_path / "serial", FASTBUILD_PROCESSES=1)
     parallel = sample_site(
         tmp_path / "parallel", FASTBUILD_PROCESSES=2, FASTBUILD_PARALLEL_MIN_FILES=1
     )
-    one, two = build_site(serial), build_site(parallel)
+    one = build_site(serial)
+    assert forked_shares(caplog.records) == []
+    two = build_site(parallel)
+    assert len(forked_shares(caplog.records)) == 1
     assert not one.errors and one.problems == two.problems
     assert one.files_written == two.files_written > 50
     assert_same_tree(serial / "output" / "site", parallel / "output" / "site")
+
+
+def test_pages_wait_for_a_free_core_before_a_child_is_forked(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    busy = iter([1, 1])  # another child (the index) runs for two looks, then ends
+    monkeypatch.setattr("plugins.fastbuild.writer.running_children", lambda: next(busy, 0))
+    caplog.set_level(logging.INFO, logger="plugins.fastbuild.writer")
+    root = make_site(site_files(60), FASTBUILD_PARALLEL_MIN_FILES=1, FASTBUILD_PROCESSES=2)
+    assert not build_site(root).errors
+    [message] = forked_shares(caplog.records)
+    left, total = [int(word) for word in message.split() if word.isdigit()][:2]
+    # Two batches rendered here first; the child takes half of the rest.
+    assert left == (total - 2 * 25) // 2
 
 
 def test_a_second_build_after_a_parallel_one_renders_nothing(

@@ -24,7 +24,9 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 
-class _LogCapture(logging.Handler):
+class LogCapture(logging.Handler):
+    """Keep (logger name, level, message) of the WARNING-and-above records a child emits."""
+
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
         self.lines: list[tuple[str, int, str]] = []
@@ -38,7 +40,7 @@ class BackgroundError(RuntimeError):
 
 
 def _run_child(write_fd: int, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    capture = _LogCapture()
+    capture = LogCapture()
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -20,6 +20,7 @@ from typing import Any
 from markdown import Markdown
 from pelican.utils import pelican_open
 
+from plugins._shared.background import LogCapture
 from plugins.fastbuild.highlight import with_cached_formatter
 
 logger = logging.getLogger(__name__)
@@ -65,23 +66,14 @@ class MarkdownConverter:
             return self.convert(text)
 
 
-class _LogCapture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.lines: list[tuple[str, int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append((record.name, record.levelno, record.getMessage()))
-
-
 # The converter of a pool worker process. It exists only in worker processes (set by the
 # pool initializer after the fork), never in the building process.
-_worker: tuple[MarkdownConverter, _LogCapture] | None = None
+_worker: tuple[MarkdownConverter, LogCapture] | None = None
 
 
 def _init_worker(config: Mapping[str, Any], formatted_fields: frozenset[str]) -> None:
     global _worker
-    capture = _LogCapture()
+    capture = LogCapture()
     root = logging.getLogger()
     # The parent's handlers (the build's problem collector) are copies here: replace
     # them by a capture whose lines travel back with the result.

@@ -304,6 +304,10 @@ class BuildState:
         while first < len(jobs):
             rest = jobs[first:]
             if len(rest) >= self.parallel_min and running_children() == 0:
+                logger.info(
+                    "fastbuild: %d of %d pages left to %d forked process(es)",
+                    len(rest) - len(rest[0::processes]), len(jobs), processes - 1,
+                )  # fmt: skip
                 for n in range(1, processes):
                     share = rest[n::processes]
                     self.background.append(ForkJob(self._render, share))
