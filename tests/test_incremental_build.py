@@ -203,3 +203,28 @@ def test_pagination_links_a_window_of_pages(make_site: MakeSite) -> None:
     middle = texts(html(site / "page/6/index.html"), ".pagination__page a")
     assert middle == ["Page1", "Page5", "Page6", "Page7", "Page12"]
     assert len(html(site / "page/6/index.html").css(".pagination__gap")) == 2
+
+
+def test_incremental_build_deletes_strays_and_emptied_folders(make_site: MakeSite) -> None:
+    root = make_site(POSTS, OUTPUT_RETENTION=[".keep-me"])
+    assert not build_site(root).errors
+    site = root / "output" / "site"
+    gone = site / "posts/2026/old-news"
+    assert (gone / "index.html").is_file()
+    (site / "stray.html").write_text("not ours")
+    (site / "empty/deeper").mkdir(parents=True)
+    (site / "posts/2026/stray-folder").mkdir()
+    (site / "posts/2026/stray-folder/page.html").write_text("not ours either")
+    (site / "link.html").symlink_to(site / "index.html")
+    (site / ".keep-me").mkdir()
+    (site / ".keep-me/data.txt").write_text("retained")
+
+    (root / "content/posts/2026/gone.md").unlink()
+    assert not build_site(root).errors
+
+    assert not gone.exists()  # the stale page and the folder it left empty
+    assert (site / "posts/2026").is_dir()  # still holds the other posts
+    for stray in ("stray.html", "empty", "posts/2026/stray-folder", "link.html"):
+        assert not (site / stray).exists() and not (site / stray).is_symlink(), stray
+    assert (site / ".keep-me/data.txt").read_text() == "retained"
+    assert (site / "index.html").is_file()

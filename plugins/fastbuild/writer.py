@@ -262,23 +262,41 @@ class BuildState:
         if not self.previous.records:
             clean_output_dir(self.output_path, retention)
             return
-        if not os.path.isdir(self.output_path):
-            return
-        for folder, dirs, files in os.walk(self.output_path, topdown=True):
-            relative_dir = os.path.relpath(folder, self.output_path)
-            top = relative_dir == "."
-            if top:
-                dirs[:] = [d for d in dirs if d not in retention]
-                files = [f for f in files if f not in retention]
-            for name in files:
-                relative = name if top else f"{relative_dir}/{name}".replace(os.sep, "/")
-                path = os.path.join(folder, name)
-                found = _stat(path) if relative in self.previous.records else None
-                if found is None or os.path.islink(path):
-                    os.remove(path)
+        if os.path.isdir(self.output_path):
+            self._sweep(self.output_path, "", frozenset(retention))
+
+    def _sweep(self, folder: str, prefix: str, retention: frozenset[str]) -> bool:
+        """Keep the previous build's files in `folder`, delete the rest; True if it is empty.
+
+        One stat per file (os.scandir knows symlinks and folders without one), and folders
+        left empty are removed on the way back up, as a clean build would not have them.
+        """
+        left = 0
+        records = self.previous.records
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if not prefix and name in retention:
+                    left += 1
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if self._sweep(entry.path, f"{prefix}{name}/", retention):
+                        with suppress(OSError):
+                            os.rmdir(entry.path)
+                            continue
+                    left += 1
+                    continue
+                relative = prefix + name
+                if relative in records and not entry.is_symlink():
+                    try:
+                        found = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    self.kept[relative] = (found.st_size, found.st_mtime_ns)
+                    left += 1
                 else:
-                    self.kept[relative] = found
-        self._remove_empty_dirs(retention)
+                    os.remove(entry.path)
+        return left == 0
 
     def render_in_background(self) -> None:
         """Render the pages deferred so far on every free core, while the build goes on.
@@ -366,11 +384,13 @@ class BuildState:
     def finish(self) -> None:
         """Delete the previous outputs this build did not produce; save the manifest."""
         if self.delete_stale:
+            emptied = set()
             for relative in self.previous.records.keys() - self.current.records.keys():
                 path = os.path.join(self.output_path, relative)
                 if relative in self.kept and _stat(path) == self.kept[relative]:
                     os.remove(path)
-            self._remove_empty_dirs(tuple(self.settings.get("OUTPUT_RETENTION", ())))
+                    emptied.add(os.path.dirname(path))
+            self._remove_empty_dirs(emptied)
         self.current.build = self.build_digest()
         if self.session is not None:
             self.session.volatile("fastbuild")[self.manifest_path] = self.current
@@ -389,15 +409,20 @@ class BuildState:
 
         return save
 
-    def _remove_empty_dirs(self, retention: Iterable[str]) -> None:
-        keep = set(retention)
-        for folder, dirs, files in os.walk(self.output_path, topdown=False):
-            if folder == self.output_path or dirs or files:
-                continue
-            if os.path.relpath(folder, self.output_path).split(os.sep)[0] in keep:
-                continue
-            with suppress(OSError):
-                os.rmdir(folder)
+    def _remove_empty_dirs(self, folders: Iterable[str]) -> None:
+        """Remove `folders` and their parents inside the output folder while they are empty."""
+        top = os.path.abspath(self.output_path)
+        retention = set(self.settings.get("OUTPUT_RETENTION", ()))
+        for folder in sorted(folders, key=len, reverse=True):
+            folder = os.path.abspath(folder)
+            while folder.startswith(top + os.sep):
+                if os.path.relpath(folder, top).split(os.sep)[0] in retention:
+                    break
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break  # not empty (or gone): its parents are not empty either
+                folder = os.path.dirname(folder)
 
     # -- fingerprints ----------------------------------------------------------------
 
