@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import shutil
 from pathlib import Path
 
@@ -183,25 +184,60 @@ def test_pages_rendered_in_two_processes_equal_pages_rendered_in_one(
 ) -> None:
     # No core is waited for (the search index child may still be running): a child renders.
     monkeypatch.setattr("plugins.fastbuild.writer.running_children", lambda: 0)
-    caplog.set_level(logging.INFO, logger="plugins.fastbuild.writer")
+    caplog.set_level(logging.DEBUG, logger="plugins.fastbuild.writer")
     # Every feature of the sample site: people, teams, featured posts, stats, search shell.
     serial = sample_site(tmp_path / "serial", FASTBUILD_PROCESSES=1)
     parallel = sample_site(
         tmp_path / "parallel", FASTBUILD_PROCESSES=2, FASTBUILD_PARALLEL_MIN_FILES=1
     )
     one = build_site(serial)
-    assert forked_shares(caplog.records) == []
+    assert forked_shares(caplog.records) == [] and fields_forked(caplog.records) == 0
     two = build_site(parallel)
     assert len(forked_shares(caplog.records)) == 1
+    assert fields_forked(caplog.records) > 20  # every post's fields, half in a child
     assert not one.errors and one.problems == two.problems
     assert one.files_written == two.files_written > 50
     assert_same_tree(serial / "output" / "site", parallel / "output" / "site")
 
 
+def fields_forked(records: list[logging.LogRecord]) -> int:
+    found = [r.getMessage() for r in records if "digested in 2 processes" in r.getMessage()]
+    return int(found[-1].split()[3]) if found else 0
+
+
+def fingerprints(root: Path) -> dict[str, bytes]:
+    from plugins.fastbuild.writer import Manifest
+
+    [path] = (root / "output" / "cache").glob("fastbuild-*.pickle")
+    manifest = pickle.loads(path.read_bytes())
+    assert isinstance(manifest, Manifest)
+    return {name: record.fingerprint for name, record in manifest.records.items()}
+
+
+def test_fields_digested_in_a_child_give_the_same_fingerprints(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="plugins.fastbuild.writer")
+    root = make_site(site_files(12), FASTBUILD_PARALLEL_MIN_FILES=1, FASTBUILD_PROCESSES=2)
+    monkeypatch.setattr("plugins.fastbuild.writer.running_children", lambda: 1)  # no core free
+    assert not build_site(root).errors
+    assert fields_forked(caplog.records) == 0
+    serial = fingerprints(root)
+    monkeypatch.setattr("plugins.fastbuild.writer.running_children", lambda: 0)
+    caplog.clear()
+    assert not build_site(root).errors
+    assert fields_forked(caplog.records) >= 12
+    assert fingerprints(root) == serial  # nothing to render again
+    summary = [r.getMessage() for r in caplog.records if "files rendered" in r.getMessage()]
+    assert summary[-1].startswith("fastbuild: 0 files rendered")
+
+
 def test_pages_wait_for_a_free_core_before_a_child_is_forked(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    busy = iter([1, 1])  # another child (the index) runs for two looks, then ends
+    # Another child (the index) runs for three looks, then ends: the first is the field
+    # digests' (they stay here), the next two are the renderer's.
+    busy = iter([1, 1, 1])
     monkeypatch.setattr("plugins.fastbuild.writer.running_children", lambda: next(busy, 0))
     caplog.set_level(logging.INFO, logger="plugins.fastbuild.writer")
     root = make_site(site_files(60), FASTBUILD_PARALLEL_MIN_FILES=1, FASTBUILD_PROCESSES=2)
@@ -224,7 +260,10 @@ def test_a_second_build_after_a_parallel_one_renders_nothing(
     assert summary and summary[-1].startswith("fastbuild: 0 files rendered")
 
 
-def test_problems_found_while_rendering_in_a_child_reach_the_build(make_site: MakeSite) -> None:
+def test_problems_found_while_rendering_in_a_child_reach_the_build(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("plugins.fastbuild.writer.running_children", lambda: 0)
     files = site_files(6)
     files["content/posts/2026/broken.md"] = post(
         "Broken link", body="See [the plan]({filename}/posts/2026/missing.md)."

@@ -110,10 +110,13 @@ def assert_like_clean_build(root: Path, clean: Path) -> None:
     assert_same_tree(root / "output" / "site", clean / "output" / "site")
 
 
-def change_test_site(make_site: MakeSite, tmp_path: Path, *, draft: int | None = None) -> Path:
+def change_test_site(
+    make_site: MakeSite, tmp_path: Path, *, draft: int | None = None, **settings: object
+) -> Path:
     """Eight posts by two authors, a team, featured.yml and a copy of the theme (tmp_path/theme).
 
     Post number `draft`, if given, is a draft. Fixed dates make builds comparable.
+    `settings` go into pelicanconf.py.
     """
     theme = tmp_path / "theme"
     shutil.copytree(REPO / "themes" / "intranet", theme)
@@ -143,6 +146,7 @@ def change_test_site(make_site: MakeSite, tmp_path: Path, *, draft: int | None =
         PEOPLE_NOW="2026-03-20",
         STATS_NOW="2026-03-20",
         DEFAULT_PAGINATION=3,
+        **settings,
     )
 
 

@@ -232,3 +232,27 @@ def test_a_warm_rebuild_keeps_no_past_posts_and_tidies_the_collector(
     assert not preview.untidy
     assert gc.get_freeze_count() > 0
     gc.unfreeze()
+
+
+def test_field_digests_split_with_a_child_are_remembered_as_if_made_here(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("plugins.fastbuild.writer.running_children", lambda: 0)
+    root = change_test_site(
+        make_site, tmp_path, FASTBUILD_PROCESSES=2, FASTBUILD_PARALLEL_MIN_FILES=1
+    )
+    preview = Preview(root, root / "output" / "preview")
+    assert not preview.rebuild().errors
+    body = root / "content/posts/2026/p5.md"
+    for n in range(2):
+        edit(body, body.read_text(encoding="utf-8").replace("Body 5", f"Body 5 ({n})"))
+        assert not preview.rebuild().errors
+    clean = clean_build(root, tmp_path / "clean")
+    assert_same_tree(root / "output/preview/site", clean / "site")
+    snapshots = preview.session.lasting("fastbuild-objects:ArticlesGenerator")
+    assert len(snapshots) == 8
+    # Half the posts were digested in a child each time: their attribute digests came back
+    # (the post just edited was read afresh: nothing is remembered of it yet).
+    for relative, (_, _, digests) in snapshots.items():
+        if relative != "posts/2026/p5.md":
+            assert {"title", "tags", "date"} <= digests.keys(), relative

@@ -30,8 +30,8 @@ The output is byte-identical to rendering in one process (tests/test_fastbuild.p
 Settings:
     FASTBUILD_PROCESSES: processes for Markdown and for rendering (default 0: one per
         core; 1: convert and render in the building process, as Pelican does).
-    FASTBUILD_PARALLEL_MIN_FILES: posts to convert, or pages to render, before more
-        processes are worth starting (default 64).
+    FASTBUILD_PARALLEL_MIN_FILES: posts to convert, pages to render, or posts and pages
+        whose fields to digest, before more processes are worth starting (default 64).
     FASTBUILD_INCREMENTAL: skip pages whose inputs did not change since the last build
         (default True); see plugins/fastbuild/writer.py for what counts as an input.
     MARKDOWN, FORMATTED_FIELDS, ARTICLE_PATHS, ARTICLE_EXCLUDES (Pelican's): read as

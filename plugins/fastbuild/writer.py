@@ -52,7 +52,7 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, Pref
 from jinja2.filters import FILTERS as DEFAULT_FILTERS
 from jinja2.tests import TESTS as DEFAULT_TESTS
 from jinja2.utils import _PassArg
-from pelican.contents import Content
+from pelican.contents import Content, Static
 from pelican.paginator import Paginator
 from pelican.plugins import signals
 from pelican.utils import clean_output_dir, get_relative_path, path_to_url, sanitised_join
@@ -77,6 +77,8 @@ _LIBRARIES = ("pelican", "jinja2", "markdown", "pygments", "nh3", "feedgenerator
 _CONTENT_EXCLUDE = frozenset({"_context", "settings"})
 _MISSING = b"\x00missing"
 RENDER_BATCH = 25  # pages rendered between two looks for a free core
+# An attribute digest computed afresh: (attribute, digest, metadata mirrors)
+Learned = tuple[str, bytes, "tuple[str, ...] | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +433,41 @@ class BuildState:
         if self._values is None:
             self._values = ValueDigests(opaque=[self.settings, context])
             self._context = context
+            self.digest_fields_on_every_core()
+
+    def digest_fields_on_every_core(self) -> None:
+        """Digest every post's and page's fields now, half of them in a forked child.
+
+        Called at the first output, when every generator has built its context and the
+        posts are final. A rebuild checks nearly every page, and the list pages read
+        every post, so every field digest is needed; this process and one child (when a
+        core is free: the search index may still be running) each digest half. The child
+        sends back the digests and which attributes' digests it computed afresh, which
+        this process then remembers for the next build as if it had computed them.
+        """
+        keys = sorted(
+            key for key, content in self.registry().items() if not isinstance(content, Static)
+        )
+        if self.processes < 2 or len(keys) < self.parallel_min or running_children():
+            return
+        logger.debug("fastbuild: fields of %d posts and pages digested in 2 processes", len(keys))
+        child = ForkJob(self._digest_fields, keys[1::2])
+        self._digest_fields(keys[0::2])
+        for key, (found, learned) in child.result().items():
+            self._fields[key] = found
+            content = self.registry()[key]
+            origin = self._origins.get(id(content))
+            if origin is not None and origin.content is content:
+                attributes = vars(content)
+                for name, digest, mirrors in learned:
+                    origin.digests[name] = (fresh(attributes[name]), digest, mirrors)
+
+    def _digest_fields(self, keys: list[str]) -> dict[str, tuple[bytes, list[Learned]]]:
+        done = {}
+        for key in keys:
+            learned: list[Learned] = []
+            done[key] = (self.field_digest(key, learned), learned)
+        return done
 
     def values(self) -> ValueDigests:
         """The value digester of this build."""
@@ -502,8 +539,11 @@ class BuildState:
             self._registry = found
         return self._registry
 
-    def field_digest(self, key: str) -> bytes:
-        """The digest of one content object's own state (b"" when it no longer exists)."""
+    def field_digest(self, key: str, learned: list[Learned] | None = None) -> bytes:
+        """The digest of one content object's own state (b"" when it no longer exists).
+
+        `learned`, when given, gets the attribute digests remembered for the next build.
+        """
         found = self._fields.get(key)
         if found is None:
             content = self.registry().get(key)
@@ -513,7 +553,7 @@ class BuildState:
                 origin = self._origins.get(id(content))
                 known = None
                 if origin is not None and origin.content is content:
-                    known = _snapshot_digests(origin, vars(content))
+                    known = _snapshot_digests(origin, vars(content), learned)
                 found = self.values().fields(
                     content, _CONTENT_EXCLUDE, mirrored="metadata", known=known
                 )
@@ -578,7 +618,7 @@ class BuildState:
 
 
 def _snapshot_digests(
-    origin: Origin, attributes: Mapping[str, Any]
+    origin: Origin, attributes: Mapping[str, Any], learned: list[Learned] | None = None
 ) -> Callable[[str, Any, Callable[[], bytes]], bytes]:
     """Reuse an attribute's digest from an earlier build when its value digests the same.
 
@@ -598,6 +638,8 @@ def _snapshot_digests(
         digest = compute()
         if comparable(value):
             remembered[name] = (fresh(value), digest, mirrors)
+            if learned is not None:
+                learned.append((name, digest, mirrors))
         else:
             remembered.pop(name, None)
         return digest
