@@ -33,7 +33,7 @@ the manifest's files survive the start of a build). Skipped pages still send
 """
 
 # os.path and os.stat on plain strings: this runs for every output file of every build.
-# ruff: noqa: PTH100, PTH103, PTH105, PTH106, PTH107, PTH112, PTH114, PTH116, PTH118, PTH120, PTH123, PTH206
+# ruff: noqa: PTH100, PTH103, PTH105, PTH106, PTH107, PTH112, PTH116, PTH118, PTH120, PTH123, PTH206
 
 from __future__ import annotations
 
