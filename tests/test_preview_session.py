@@ -256,3 +256,25 @@ def test_field_digests_split_with_a_child_are_remembered_as_if_made_here(
     for relative, (_, _, digests) in snapshots.items():
         if relative != "posts/2026/p5.md":
             assert {"title", "tags", "date"} <= digests.keys(), relative
+
+
+def test_warm_rebuilds_follow_the_files_posts_link_to(
+    site: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, _ = site
+    (root / "content/files").mkdir()
+    (root / "content/files/spec.txt").write_text("the spec\n")
+    (root / "content/files/notes.txt").write_text("the notes\n")
+    body = root / "content/posts/2026/p2.md"
+    text = body.read_text(encoding="utf-8")
+    edit(body, text.replace("Body 2", "Body 2 with [the spec]({static}/files/spec.txt)"))
+    preview = Preview(root, root / "output" / "preview")
+    site_dir = root / "output/preview/site"
+    assert not preview.rebuild().errors
+    assert (site_dir / "files/spec.txt").is_file()
+    for n, linked in enumerate(["notes", "notes", "spec"]):
+        edit(body, text.replace("Body 2", f"Body 2 with [{linked}]({{static}}/files/{linked}.txt)"))
+        assert not preview.rebuild().errors
+        assert sorted(p.name for p in (site_dir / "files").iterdir()) == [f"{linked}.txt"]
+        clean = clean_build(root, tmp_path / f"clean-{n}")
+        assert_same_tree(site_dir, clean / "site")

@@ -58,6 +58,7 @@ from plugins._shared.session import session_of
 from plugins.fastbuild.markdown_pool import Prefetch
 from plugins.fastbuild.reader import FastMarkdownReader
 from plugins.fastbuild.session import (
+    remember_static_links,
     share_compiled_templates,
     share_content_objects,
     share_reader_cache,
@@ -91,6 +92,7 @@ def use_session_reader_cache(generator: Any) -> None:
     if session is not None:
         share_reader_cache(generator.readers, session)
         share_content_objects(generator, session)
+        remember_static_links(generator, session)
 
 
 def release_reader_cache(generator: Any) -> None:
@@ -133,6 +135,9 @@ def uncached_markdown(generator: Any) -> list[str]:
     """Absolute paths of the Markdown posts the reader cache cannot answer, in read order."""
 
     readers = generator.readers
+    cached = getattr(readers, "fastbuild_has_cached_data", None)
+    if cached is None:
+        cached = lambda path: readers.get_cached_data(path, None) is not None  # noqa: E731
     paths = []
     for relative in generator.get_files(
         generator.settings["ARTICLE_PATHS"], exclude=generator.settings["ARTICLE_EXCLUDES"]
@@ -140,7 +145,7 @@ def uncached_markdown(generator: Any) -> list[str]:
         # The reader cache is keyed exactly as Pelican's read_file spells the path.
         path = os.path.abspath(os.path.join(generator.path, relative))  # noqa: PTH100, PTH118
         reader = readers.readers.get(path.rsplit(".", 1)[-1])
-        if reader is readers.readers["md"] and readers.get_cached_data(path, None) is None:
+        if reader is readers.readers["md"] and not cached(path):
             paths.append(path)
     return paths
 

@@ -120,6 +120,8 @@ def share_reader_cache(readers: Any, session: BuildSession) -> None:
     readers._cache = cache
     get, put = readers.get_cached_data, readers.cache_data
     readers.get_cached_data = lambda path, default=None: fresh(get(path, default))
+    # Whether an entry is there, without copying it (plugins.fastbuild.uncached_markdown).
+    readers.fastbuild_has_cached_data = lambda path: get(path, None) is not None
     readers.cache_data = lambda path, data: put(path, fresh(data))
     save = readers.save_cache
     readers.save_cache = lambda: None  # Pelican's end-of-reading save; done at close
@@ -225,6 +227,33 @@ def share_content_objects(generator: Any, session: BuildSession) -> None:
     generator.cache_data = cache_data
 
 
+def remember_static_links(generator: Any, session: BuildSession) -> None:
+    """Find the static files a post links to only when its HTML or path changed.
+
+    Pelican scans every post's HTML for {static} and {attach} links each build; the
+    answer depends on the HTML, the source path and the settings (a session is dropped
+    when those change). Only the last build's answers are kept.
+    """
+    store = session.lasting(f"fastbuild-static-links:{type(generator).__name__}")
+    last: dict[Any, set[str]] = store.get("last", {})
+    current: dict[Any, set[str]] = {}
+    store["last"] = current
+
+    def add_static_links(content: Any) -> None:
+        raw = getattr(content, "_content", None)
+        if type(raw) is not str:
+            generator.context["static_links"] |= content.get_static_links()
+            return
+        key = (type(content), getattr(content, "source_path", None), raw)
+        links = last.get(key)
+        if links is None:
+            links = content.get_static_links()
+        current[key] = links
+        generator.context["static_links"] |= links
+
+    generator.add_static_links = add_static_links
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """The snapshot a content object of this build was made from."""
@@ -255,9 +284,36 @@ def _stamp(base: str, relative: str) -> tuple[int, int] | None:
 
 
 def freeze(content: Any) -> tuple[type, dict[str, Any]]:
-    """A snapshot of a content object's attributes (nothing shared with the object)."""
+    """A snapshot of a content object's attributes (nothing shared with the object).
+
+    Tags', authors' and categories' slugs are worked out first, so every build's copies
+    carry them instead of slugifying again (Pelican hashes them by slug).
+    """
     state = {k: v for k, v in vars(content).items() if k not in _PER_BUILD}
+    for value in state.values():
+        for wrapper in value if type(value) is list else (value,):
+            if isinstance(wrapper, URLWrapper):
+                _settle_slug(wrapper)
     return type(content), fresh(state)
+
+
+class _Quiet(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def _settle_slug(wrapper: URLWrapper) -> None:
+    """Compute a wrapper's slug now; one that comes out empty is left to warn when used."""
+    if wrapper._slug is not None:
+        return
+    quiet = _Quiet()
+    log = logging.getLogger("pelican.urlwrappers")
+    log.addFilter(quiet)
+    try:
+        if not wrapper.slug:
+            wrapper._slug = None
+    finally:
+        log.removeFilter(quiet)
 
 
 def thaw(snapshot: tuple[type, dict[str, Any]], settings: Any, context: Any) -> Any:
