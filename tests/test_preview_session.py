@@ -278,3 +278,27 @@ def test_warm_rebuilds_follow_the_files_posts_link_to(
         assert sorted(p.name for p in (site_dir / "files").iterdir()) == [f"{linked}.txt"]
         clean = clean_build(root, tmp_path / f"clean-{n}")
         assert_same_tree(site_dir, clean / "site")
+
+
+def test_warm_rebuilds_check_what_changed_and_remember_the_rest(
+    site: tuple[Path, Path],
+) -> None:
+    root, _ = site
+    preview = Preview(root, root / "output" / "preview")
+    first = preview.rebuild()
+    assert not first.errors
+    post_file = root / "content/posts/2026/p3.md"
+    text = post_file.read_text(encoding="utf-8")
+    edit(post_file, text.replace("Title: Post number 3", "Title: Post number 3\nSumary: A typo"))
+    found = preview.rebuild()
+    assert [(p.path.name, p.code) for p in found.problems if p.code == "unknown-field"] == [
+        ("p3.md", "unknown-field")
+    ]
+    remembered = preview.session.lasting("content-checks-sources")
+    assert "posts/2026/p3.md" in remembered and len(remembered) >= 11
+    edit(post_file, text)
+    (root / "content/posts/2026/p4.md").unlink()
+    again = preview.rebuild()
+    assert not [p for p in again.problems if p.code == "unknown-field"]
+    assert "posts/2026/p4.md" not in remembered  # a deleted file is forgotten
+    assert {str(p) for p in again.problems} <= {str(p) for p in first.problems}

@@ -20,6 +20,9 @@ Settings:
         file only is remembered (CACHE_PATH/content-checks.pickle) for files whose bytes,
         the settings above and the checks' code did not change; links are still checked
         against the whole current site.
+    BUILD_SESSION (a runtime value, plugins._shared.session): in `blog preview`, the
+        sources read by earlier builds are reused while a file's modification time and
+        size are the same.
 
 Template variables: none.
 """
@@ -37,6 +40,7 @@ from pelican import signals
 from plugins._shared import metadata as metadata_module
 from plugins._shared.diskmemo import digest_of, open_memo, source_digest
 from plugins._shared.problems import log_problem
+from plugins._shared.session import session_of
 from plugins.content_checks.rules import ChecksSettings
 from plugins.content_checks.site import SiteSettings, check_site, read_site
 from plugins.sanitize import policy as policy_module
@@ -78,7 +82,9 @@ def checks_version(settings: Mapping[str, Any]) -> str:
 def check_content(generator: Any) -> None:
     """Log a problem for every content file Pelican would drop, misread or render badly."""
     settings = generator.settings
-    site = read_site(Path(generator.path), settings)
+    session = session_of(settings)
+    remembered = session.lasting("content-checks-sources") if session is not None else None
+    site = read_site(Path(generator.path), settings, remembered)
     memo = None
     if settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH"):
         memo = open_memo(settings, Path(settings["CACHE_PATH"]) / MEMO_FILE)

@@ -111,11 +111,17 @@ def _excluded(relative: str, excludes: Iterable[str], ignores: Iterable[str]) ->
     )
 
 
-def read_site(content_dir: Path, settings: Mapping[str, Any]) -> SiteContent:
+def read_site(
+    content_dir: Path,
+    settings: Mapping[str, Any],
+    remembered: dict[str, tuple[tuple[int, int], Source]] | None = None,
+) -> SiteContent:
     """Read every Markdown post, page and profile, and list every file, under content_dir.
 
     Posts and pages are the files Pelican reads (ARTICLE_PATHS, ARTICLE_EXCLUDES,
     PAGE_PATHS, PAGE_EXCLUDES, IGNORE_FILES); profiles are content/authors and content/teams.
+    `remembered` (a build session's, for these settings): the sources read by earlier
+    calls, reused while a file's modification time and size are the same.
     """
     files: list[str] = []
     for folder, dirs, names in os.walk(content_dir):
@@ -132,14 +138,34 @@ def read_site(content_dir: Path, settings: Mapping[str, Any]) -> SiteContent:
     for relative in sorted(files):
         if not relative.endswith(MARKDOWN_SUFFIXES):
             continue
+        stamp = _stamp(content_dir, relative) if remembered is not None else None
+        if stamp is not None and remembered is not None:
+            known = remembered.get(relative)
+            if known is not None and known[0] == stamp:
+                sources.append(known[1])
+                continue
         for kind, paths, excludes in kinds:
             inside = any(p in ("", ".") or relative.startswith(f"{p.strip('/')}/") for p in paths)
             if inside and not _excluded(relative, excludes, ignores):
                 data = (content_dir / relative).read_bytes()
                 path = PurePosixPath(content_dir.name, relative)
                 sources.append(Source(path, kind, data))
+                if stamp is not None and remembered is not None:
+                    remembered[relative] = (stamp, sources[-1])
                 break
-    return SiteContent(content_dir.name, tuple(sources), frozenset(files))
+    listed = frozenset(files)
+    if remembered is not None:
+        for gone in remembered.keys() - listed:
+            del remembered[gone]
+    return SiteContent(content_dir.name, tuple(sources), listed)
+
+
+def _stamp(content_dir: Path, relative: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(os.path.join(content_dir, relative))  # noqa: PTH116, PTH118
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
 
 
 @dataclass(slots=True)
