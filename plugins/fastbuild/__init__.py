@@ -19,11 +19,13 @@ survive the start of a build), `get_writer` hands Pelican a Writer that skips pa
 feeds whose fingerprint did not change, and at `finalized` the outputs the build no
 longer produces are deleted and the manifest is saved.
 
-Rendering on every core (writer.py): with more than one process, the Writer defers each
-changed page and feed instead of rendering it at once; at `article_writer_finalized`
-(the articles generator, most of a site's pages, has made its calls) forked children
-render those jobs while the other generators and the search index run, and at
-`finalized` the build renders what came later and collects the children's records.
+Checking and rendering on every core (writer.py): with more than one process, the Writer
+defers each page (its fingerprint check, and its rendering if it changed) and each changed
+feed; at `article_writer_finalized` (the articles generator, most of a site's pages, has
+made its calls) forked children check and render a share of those jobs while the other
+generators and the search index run, and at `finalized` the build does what came later and
+collects the children's records. Before the first page, every post's field digest is
+computed, half of them in a forked child (BuildState.digest_fields_on_every_core).
 `content_written` is sent when a page is deferred (nothing listening reads the file).
 The output is byte-identical to rendering in one process (tests/test_fastbuild.py).
 

@@ -77,8 +77,11 @@ _LIBRARIES = ("pelican", "jinja2", "markdown", "pygments", "nh3", "feedgenerator
 _CONTENT_EXCLUDE = frozenset({"_context", "settings"})
 _MISSING = b"\x00missing"
 RENDER_BATCH = 25  # pages rendered between two looks for a free core
+CHECK_BATCH = 250  # pages checked (found unchanged) between two looks for a free core
 # An attribute digest computed afresh: (attribute, digest, metadata mirrors)
 Learned = tuple[str, bytes, "tuple[str, ...] | None"]
+# A deferred page or feed done: (output-relative path, its record, whether it was rendered)
+Done = tuple[str, "Record | None", bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,9 +242,9 @@ class BuildState:
         self._unknown_themes: set[tuple[Any, ...]] = set()
         self.processes = 1
         self.parallel_min = 1
-        self.background: list[ForkJob[list[tuple[str, Record | None]]]] = []
+        self.background: list[ForkJob[list[Done]]] = []
         self.background_paths: set[str] = set()
-        self.rendered_here: list[list[tuple[str, Record | None]]] = []
+        self.rendered_here: list[list[Done]] = []
 
     def _load(self) -> Manifest:
         try:
@@ -301,10 +304,11 @@ class BuildState:
         return left == 0
 
     def render_in_background(self) -> None:
-        """Render the pages deferred so far on every free core, while the build goes on.
+        """Check and render the pages deferred so far on every free core, while the build goes on.
 
         Called when the articles generator has made its calls (most of a site's pages).
-        This process renders them in call order; as soon as no other forked copy of this
+        This process checks them (renders those that changed) in call order, in batches of
+        RENDER_BATCH rendered or CHECK_BATCH kept pages; as soon as no other forked copy of this
         process is running (the search index is forked earlier and may still be writing),
         it forks children for all but its own share of what is left: with n processes,
         n - 1 children each render every n-th remaining job (the whole build is in their
@@ -319,7 +323,7 @@ class BuildState:
         if processes < 2 or len(jobs) < self.parallel_min:
             return
         self.jobs.clear()
-        done: list[tuple[str, Record | None]] = []
+        done: list[Done] = []
         first = 0
         while first < len(jobs):
             rest = jobs[first:]
@@ -334,12 +338,13 @@ class BuildState:
                     self.background_paths.update(job.path for job in share)
                 done += self._render(rest[0::processes])
                 break
-            done += self._render(rest[:RENDER_BATCH])
-            first += RENDER_BATCH
+            batch = self._render(rest, stop=RENDER_BATCH)
+            done += batch
+            first += len(batch)
         self.rendered_here.append(done)
 
     def render_deferred(self) -> None:
-        """Render the pages deferred since, then collect the background children's records."""
+        """Check and render the pages deferred since, then collect the children's records."""
         jobs = list(self.jobs.values())
         self.jobs.clear()
         shares, self.rendered_here = self.rendered_here, []
@@ -351,12 +356,15 @@ class BuildState:
         finally:
             shares += self._join_background()
         for share in shares:
-            for relative, record in share:
+            for relative, record, rendered in share:
                 if record is not None:
                     self.current.records[relative] = record
-                self.rendered += 1
+                if rendered:
+                    self.rendered += 1
+                else:
+                    self.skipped += 1
 
-    def _join_background(self) -> list[list[tuple[str, Record | None]]]:
+    def _join_background(self) -> list[list[Done]]:
         """Wait for every background child; raise the first error after all have ended."""
         children, self.background = self.background, []
         self.background_paths.clear()
@@ -370,17 +378,34 @@ class BuildState:
             raise errors[0]
         return shares
 
-    def _render(self, jobs: list[Job]) -> list[tuple[str, Record | None]]:
-        """Render and write `jobs` in order; return their manifest records."""
-        done: list[tuple[str, Record | None]] = []
+    def _render(self, jobs: list[Job], stop: int = 0) -> list[Done]:
+        """Check, render and write `jobs` in order; return their manifest records.
+
+        A page whose signature is still to be worked out (PageJob.unchecked) is kept when
+        its fingerprint did not change. With `stop`, return once that many pages were
+        rendered or CHECK_BATCH were kept (the caller then looks for a free core).
+        """
+        done: list[Done] = []
+        rendered = kept = 0
         for job in jobs:
+            if stop and (rendered >= stop or kept >= CHECK_BATCH):
+                break
+            if isinstance(job, PageJob) and job.unchecked:
+                job.signature = self.signature(job.template, job.name, job.override, job.local)
+                job.unchecked = False
+                previous = self.unchanged(job.relative, job.signature)
+                if previous is not None:
+                    done.append((job.relative, previous, False))
+                    kept += 1
+                    continue
             touched = job.run(self)
+            rendered += 1
             found = _stat(job.path)
             record = None
             if found is not None:
                 keys = tuple(sorted(set(touched)))
                 record = Record(self.fingerprint(job.signature, keys), keys, *found)
-            done.append((job.relative, record))
+            done.append((job.relative, record, True))
         return done
 
     def finish(self) -> None:
@@ -656,7 +681,7 @@ def _mirrors(metadata: Any, attributes: Mapping[str, Any]) -> tuple[str, ...] | 
 
 @dataclass(slots=True)
 class Job:
-    """A changed page or feed, rendered later (BuildState.render_in_background, render_deferred)."""
+    """A page or feed done later (BuildState.render_in_background, render_deferred)."""
 
     relative: str
     path: str
@@ -669,12 +694,19 @@ class Job:
 
 @dataclass(slots=True)
 class PageJob(Job):
-    """One `write_file` output: a template rendered with its context."""
+    """One `write_file` output: a template rendered with its context.
+
+    `unchecked`: the page's signature is still to be worked out, and the page is
+    rendered only if its fingerprint changed (checks, too, are shared among processes).
+    """
 
     template: Any
     context: dict[str, Any]
     local: dict[str, Any]
     localsiteurl: Any
+    name: str = ""
+    override: bool = False
+    unchecked: bool = False
 
     def run(self, state: BuildState) -> Iterable[str]:
         """Render the template and write the page."""
@@ -943,20 +975,21 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
             context["localsiteurl"] = local["localsiteurl"]
         path = sanitised_join(self.output_path, name)
         relative = self._relative(path)
+        if state.processes > 1 and state.theme_known(template.environment):
+            # Checked, and rendered if it changed, later and on every core
+            # (BuildState.render_in_background, render_deferred).
+            if self._claim(path, override):
+                state.jobs[path] = PageJob(
+                    relative, path, b"", template, context, local,
+                    context.get("localsiteurl"), name, override, unchecked=True,
+                )  # fmt: skip
+            signals.content_written.send(path, context=local)
+            return
         signature = state.signature(template, name, override, local)
         record = state.unchanged(relative, signature)
         if record is not None:
             if self._claim(path, override):
                 state.keep(relative, record)
-            signals.content_written.send(path, context=local)
-            return
-        if state.processes > 1 and state.theme_known(template.environment):
-            # Rendered at the end of the build, in parallel (BuildState.render_deferred).
-            if self._claim(path, override):
-                state.jobs[path] = PageJob(
-                    relative, path, signature, template, context, local,
-                    context.get("localsiteurl"),
-                )  # fmt: skip
             signals.content_written.send(path, context=local)
             return
         with state.tracker.recording() as touched:
