@@ -56,6 +56,8 @@ class ValueDigests:
     def __init__(self, *, opaque: Iterable[Any] = ()) -> None:
         # id -> (object kept alive so the id stays unique, digest)
         self._memo: dict[int, tuple[Any, bytes]] = {}
+        # id -> (content object kept alive, its encoding as a reference)
+        self._refs: dict[int, tuple[Any, bytes]] = {}
         self._opaque = {id(o): f"opaque-{n}".encode() for n, o in enumerate(opaque)}
         self._stack: set[int] = set()
         self._cycles = 0
@@ -190,7 +192,11 @@ class ValueDigests:
             return
         kind = type(value)
         if isinstance(value, Content):
-            out.append(b"\x04" + content_key(value).encode("utf-8", "surrogatepass") + b"\x00")
+            found = self._refs.get(id(value))
+            if found is None or found[0] is not value:
+                key = content_key(value).encode("utf-8", "surrogatepass")
+                found = self._refs[id(value)] = (value, b"\x04" + key + b"\x00")
+            out.append(found[1])
         elif id(value) in self._opaque:
             out.append(b"\x05" + self._opaque[id(value)])
         elif isinstance(value, str):  # Markup and other str subclasses
