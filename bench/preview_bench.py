@@ -6,9 +6,9 @@ Copies BENCH_DIR/corpus-N/content (laid out as bench/run.py prepare() does; defa
 BENCH_DIR bench/.work) into BENCH_DIR/preview, starts `blog preview --port <free>` on it,
 waits until the first build is served, then appends a paragraph to one post three times,
 3 s after the page last showed an edit (like bench/run.py edit_one_post), and polls that
-post's page over HTTP until the edit shows. Prints one Markdown table row: the median
-seconds and the preview process's peak RSS. `preview_rebuild(root)` is the same
-measurement for bench/run.py. Not a test.
+post's page over HTTP until the edit shows, and reads the preview's log until the rebuild
+is done. Prints one Markdown table row: the medians and the preview process's peak RSS.
+`preview_rebuild(root)` is the same measurement for bench/run.py. Not a test.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -97,22 +100,58 @@ def post_url(base: str, post: Path) -> str:
     return f"{base}posts/{fields['Date'][:4]}/{slug}/"
 
 
-def preview_rebuild(root: Path) -> tuple[float, float]:
-    """Start `blog preview` on `root`; return (median save-to-served seconds, peak RSS MB)."""
+@dataclass(frozen=True)
+class PreviewTimes:
+    """Medians over the edits: save to page served, save to rebuild done; peak RSS."""
+
+    served: float
+    built: float
+    peak_mb: float
+
+
+class BuildLog:
+    """The preview's stdout, read on a thread: when each "Preview built" line arrived."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.built: list[float] = []
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for raw in stream:
+            line = raw.decode("utf-8", "replace").rstrip()
+            self.lines.append(line)
+            if line.startswith("Preview built:"):
+                self.built.append(time.monotonic())
+
+    def wait_for_build(self, count: int, limit: float) -> float:
+        """Wait until `count` builds were logged; return when the last one was."""
+        deadline = time.monotonic() + limit
+        while len(self.built) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no build logged within {limit:.0f} s: {self.lines[-5:]}")
+            time.sleep(0.01)
+        return self.built[count - 1]
+
+
+def preview_rebuild(root: Path) -> PreviewTimes:
+    """Start `blog preview` on `root`; time one-post edits (medians) and its peak RSS."""
     port = free_port()
     blog = Path(sys.executable).with_name("blog")
     command = [str(blog), "preview", "--root", str(root), "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    log = BuildLog(process.stdout)
     try:
         base = f"http://127.0.0.1:{port}/"
         wait_for(base, "</html>", FIRST_BUILD_LIMIT, process)
+        log.wait_for_build(1, EDIT_LIMIT)
         posts = sorted((root / "content" / "posts").rglob("*.md"))
         post = posts[len(posts) // 3]
         url = post_url(base, post)
         wait_for(url, "</html>", EDIT_LIMIT, process)
-        seconds = []
+        served, built = [], []
         for n in range(EDITS):
             marker = f"Preview edit number {n} for the benchmark."
             # As an author saves: not within a second of the last build. The preview has
@@ -122,8 +161,11 @@ def preview_rebuild(root: Path) -> tuple[float, float]:
             text = post.read_text(encoding="utf-8")
             started = time.monotonic()
             post.write_text(f"{text}\n{marker}\n", encoding="utf-8")
-            seconds.append(wait_for(url, marker, EDIT_LIMIT, process) - started)
-        return statistics.median(seconds), peak_rss_mb(process.pid)
+            served.append(wait_for(url, marker, EDIT_LIMIT, process) - started)
+            built.append(log.wait_for_build(n + 2, EDIT_LIMIT) - started)
+        return PreviewTimes(
+            statistics.median(served), statistics.median(built), peak_rss_mb(process.pid)
+        )
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -138,11 +180,12 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(os.environ.get("BENCH_DIR", HERE / ".work")).resolve()
     root = prepare(work, args.posts)
-    seconds, rss = preview_rebuild(root)
-    print("| scenario | seconds | peak RSS MB |")
-    print("|---|---|---|")
+    times = preview_rebuild(root)
+    print("| scenario | save to page served, s | save to rebuild done, s | peak RSS MB |")
+    print("|---|---|---|---|")
     print(
-        f"| preview: one-post edit to served page, {args.posts} posts | {seconds:.2f} | {rss:.0f} |"
+        f"| preview: one-post edit, {args.posts} posts | {times.served:.2f} | "
+        f"{times.built:.2f} | {times.peak_mb:.0f} |"
     )
 
 
