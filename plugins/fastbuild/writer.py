@@ -235,6 +235,7 @@ class BuildState:
         self._variables: dict[tuple[int, str], tuple[str, ...] | None] = {}
         self._themes: dict[tuple[Any, ...], bytes] = {}
         self._env_themes: dict[int, tuple[Environment, bytes]] = {}
+        self._env_known: dict[int, tuple[Environment, bool]] = {}
         self._parsed: dict[int, dict[str, Any]] = {}
         # Pages and feeds to render at the end of the build, by output path (a later
         # overriding write of the same path replaces the earlier one, as on disk).
@@ -518,8 +519,14 @@ class BuildState:
 
     def theme_known(self, env: Environment) -> bool:
         """Whether every template of `env` is a file we can read (its pages can wait)."""
-        self.theme_digest(env)
-        return _loader_ids(env.loader) not in self._unknown_themes
+        found = self._env_known.get(id(env))
+        if found is None or found[0] is not env:
+            self.theme_digest(env)
+            found = self._env_known[id(env)] = (
+                env,
+                _loader_ids(env.loader) not in self._unknown_themes,
+            )
+        return found[1]
 
     def theme_digest(self, env: Environment) -> bytes:
         """Digest every template the environment's loader can serve."""
@@ -879,6 +886,10 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
         return _replacing(filename, encoding)
 
     def _relative(self, path: str) -> str:
+        # sanitised_join's paths are normalized and start with the absolute output path.
+        top = os.path.abspath(self.output_path) + "/"
+        if os.sep == "/" and path.startswith(top):
+            return path[len(top) :]
         return os.path.relpath(path, self.output_path).replace(os.sep, "/")
 
     def _claim(self, filename: str, override: bool) -> bool:
