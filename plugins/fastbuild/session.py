@@ -35,9 +35,13 @@ posts alive. `forget_rendered_content` empties it when a session build starts.
 
 from __future__ import annotations
 
+import datetime
+import locale
 import logging
 import os
 import pickle
+import re
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,7 +215,7 @@ def share_content_objects(generator: Any, session: BuildSession) -> None:
         found = store.get(relative)
         if found is None or found[0] != _stamp(generator.path, relative):
             return default
-        content = thaw(found[1], generator.settings, generator.context)
+        content = thaw(found[1], generator.settings, generator.context, session)
         origins[id(content)] = Origin(content, found[1][1], found[2])
         return content
 
@@ -316,10 +320,17 @@ def _settle_slug(wrapper: URLWrapper) -> None:
         log.removeFilter(quiet)
 
 
-def thaw(snapshot: tuple[type, dict[str, Any]], settings: Any, context: Any) -> Any:
-    """A new content object from a snapshot, bound to this build's settings and context."""
+def thaw(
+    snapshot: tuple[type, dict[str, Any]], settings: Any, context: Any, session: BuildSession
+) -> Any:
+    """A new content object from a snapshot, bound to this build's settings and context.
+
+    It is made as the snapshot's class's URL-remembering twin (`url_memo_class`).
+    """
     kind, state = snapshot
-    content: Any = object.__new__(kind)
+    content: Any = object.__new__(
+        url_memo_class(kind, session) if issubclass(kind, Content) else kind
+    )
     attributes = fresh(state)
     attributes["settings"] = settings
     attributes["_context"] = context
@@ -333,3 +344,117 @@ def forget_rendered_content() -> None:
         cache = getattr(vars(Content).get(name), "cache", None)
         if isinstance(cache, dict):
             cache.clear()
+
+
+def url_memo_class(kind: type[Content], session: BuildSession) -> type:
+    """`kind` (Article or Page) with its URLs remembered across a session's builds.
+
+    Pelican formats a post's `url` and `save_as` from its settings pattern on every
+    access (about four times a build): it copies the metadata, works out the source's
+    relative path and formats the pattern. The twin answers from `remembered_url`
+    instead: same class name, same behaviour, one lookup. Only thawed objects (posts
+    and pages unchanged since a snapshot, whose class is exactly Article or Page) get it.
+    """
+    classes = session.lasting("fastbuild-url-classes")
+    found = classes.get(kind)
+    if found is None:
+
+        def get_url_setting(self: Any, key: str) -> str:
+            if hasattr(self, "override_" + key):
+                return getattr(self, "override_" + key)  # type: ignore[no-any-return]
+            return remembered_url(self, key, session, lambda: kind.get_url_setting(self, key))
+
+        found = classes[kind] = type(
+            kind.__name__,
+            (kind,),
+            {
+                "__module__": kind.__module__,
+                "__qualname__": kind.__qualname__,
+                "get_url_setting": get_url_setting,
+            },
+        )
+    return found
+
+
+def remembered_url(content: Any, key: str, session: BuildSession, compute: Any) -> str:
+    """`content`'s URL setting `key` ("url", "save_as"), formatted once per distinct input.
+
+    Mirrors Pelican's Content/Article `_expand_settings` and `url_format`: the pattern is
+    chosen by status and language as they choose it, and the memo key holds the pattern
+    and the value of every field it names, as `url_format` would give it. A pattern that
+    names the source path (costly to work out), a value that is not hashable, or a post
+    without a date is formatted by Pelican every time.
+    """
+    memo = session.lasting("fastbuild-urls")
+    if memo.get("build") != session.builds:  # keep what the last build used
+        memo["last"] = memo.get("current", {})
+        memo["current"] = {}
+        memo["build"] = session.builds
+    setting = key if content.in_default_lang else f"lang_{key}"
+    if isinstance(content, Article):
+        klass = "draft" if content.status == "draft" else "article"
+    else:
+        klass = type(content).__name__
+    pattern = str(content.settings[f"{klass}_{setting}".upper()])
+    fields = _pattern_fields(pattern, memo)
+    values = None if fields is None else _url_values(content, fields)
+    if values is None:
+        return str(compute())
+    memo_key = (pattern, locale.setlocale(locale.LC_TIME), values)
+    current: dict[Any, str] = memo["current"]
+    found = current.get(memo_key) or memo["last"].get(memo_key)
+    if found is None:
+        found = str(compute())
+    current[memo_key] = found
+    return found
+
+
+_PLAIN_URL_VALUES = frozenset({str, int, bool, type(None)})
+_DATES = (datetime.date, datetime.time)
+
+
+def _pattern_fields(pattern: str, memo: dict[str, Any]) -> tuple[str, ...] | None:
+    """The names a URL pattern formats (None: positional fields, or the source path)."""
+    patterns: dict[str, tuple[str, ...] | None] = memo.setdefault("patterns", {})
+    if pattern not in patterns:
+        names: list[str] | None = []
+        try:
+            for _, field, _, _ in string.Formatter().parse(pattern):
+                if field is None:
+                    continue
+                name = re.split(r"[.\[]", field, maxsplit=1)[0]
+                if not name or name.isdigit() or name == "path":
+                    names = None
+                    break
+                if names is not None and name not in names:
+                    names.append(name)
+        except ValueError:  # a malformed pattern: Pelican's own error, every time
+            names = None
+        patterns[pattern] = None if names is None else tuple(names)
+    return patterns[pattern]
+
+
+def _url_values(content: Any, fields: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """Each field's value as `Content.url_format` gives it, typed; None: not remembered."""
+    values: list[Any] = []
+    for name in fields:
+        if name == "slug":
+            value = getattr(content, "slug", "")
+        elif name == "lang":
+            value = getattr(content, "lang", "en")
+        elif name == "date":
+            if not hasattr(content, "date"):
+                return None  # Pelican formats the current time
+            value = content.date
+        elif name in ("author", "category"):
+            value = getattr(content, name).slug if hasattr(content, name) else ""
+        elif name in content.metadata:
+            value = content.metadata[name]
+        else:
+            return None  # Pelican's KeyError, every time
+        kind = type(value)
+        if kind not in _PLAIN_URL_VALUES and not isinstance(value, _DATES):
+            return None  # e.g. a tag formats as its name but compares by its slug
+        # Equal datetimes in different zones format differently: the zone is part of it.
+        values.append((kind, value, getattr(value, "tzinfo", None)))
+    return tuple(values)
