@@ -21,6 +21,12 @@
   saw them (writer.BuildState's field digests, with a `fresh` copy of each value): an
   attribute that still digests the same (`same_digest`: judged by comparing, item by
   item, with immutable leaves only) is not digested again.
+- URLs: a post or page made from a snapshot is an instance of its class's twin
+  (`url_memo_class`) that remembers `url` and `save_as` by the URL pattern and every value
+  the pattern formats (Pelican formats them about four times a build, copying the
+  metadata each time); what the last build used is kept.
+- Static links: the {static}/{attach} files a post links to, found once per post HTML
+  (`remember_static_links`).
 - Compiled templates: a Jinja bytecode cache in memory, checked by the template source's
   checksum (Jinja's own rule) and keyed by the environment's options.
 - The fastbuild manifest (writer.BuildState), as volatile state.
