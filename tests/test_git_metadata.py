@@ -9,7 +9,13 @@ from pathlib import Path, PurePosixPath
 import pytest
 from click.testing import CliRunner
 
-from plugins.git_metadata.history import Identity, RepoHistory, parse_trailers, read_history
+from plugins.git_metadata.history import (
+    Folders,
+    Identity,
+    RepoHistory,
+    parse_trailers,
+    read_history,
+)
 from tests.conftest import MakeSite, html, post, texts
 from tests.gitrepo import commit, git, needs_git
 from tools.cli import cli
@@ -242,7 +248,7 @@ def test_relative_with_remembered_folders_resolves_like_pathlib(tmp_path: Path) 
     (root / "content/posts/alias.md").symlink_to(root / "content/posts/a.md")
     (tmp_path / "outside.md").write_text("x", encoding="utf-8")
     history = RepoHistory(root=root, shallow=False)
-    folders: dict[str, str] = {}
+    folders: Folders = {}
     for name in ("content/posts/a.md", "content/linked/a.md", "content/posts/alias.md"):
         expected = PurePosixPath(*(root / name).resolve().relative_to(root).parts)
         assert history.relative(root / name, folders) == expected
@@ -251,5 +257,10 @@ def test_relative_with_remembered_folders_resolves_like_pathlib(tmp_path: Path) 
     assert history.relative(root / "content/linked/a.md", folders) == PurePosixPath(
         "content/posts/a.md"
     )
+    # One listing per folder tells which of its entries are symlinks.
+    assert folders[str(root / "content/posts")] == (str(root / "content/posts"), {"alias.md"})
+    missing = root / "content/missing/x.md"  # a folder that cannot be listed
+    assert history.relative(missing, folders) == PurePosixPath("content/missing/x.md")
+    assert folders[str(missing.parent)][1] is None
     with pytest.raises(ValueError):
         history.relative(tmp_path / "outside.md", folders)

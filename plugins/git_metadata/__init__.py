@@ -36,7 +36,13 @@ from pelican import signals
 
 from plugins._shared.problems import Problem, Severity, log_problem
 from plugins._shared.session import session_of
-from plugins.git_metadata.history import FileHistory, RepoHistory, file_dates, read_history
+from plugins.git_metadata.history import (
+    FileHistory,
+    Folders,
+    RepoHistory,
+    file_dates,
+    read_history,
+)
 from plugins.git_metadata.settings import GitMetadataSettings
 
 logger = logging.getLogger(__name__)
@@ -61,11 +67,11 @@ class GitState:
         return self.history is not None and self.history.shallow
 
     def for_source(
-        self, source: Path, folders: dict[str, str] | None = None
+        self, source: Path, folders: Folders | None = None
     ) -> tuple[FileHistory | None, str]:
         """Return the history of a source file and its path for the git host's links.
 
-        `folders`: resolved folders, remembered across the calls of one build.
+        `folders`: resolved folders and their symlinks, remembered across one build's calls.
         """
         if self.history is None:
             if not source.is_file():
@@ -108,7 +114,7 @@ def history_state(generator: Any, settings: GitMetadataSettings) -> GitState:
 
 def annotate(contents: Iterable[Any], state: GitState, settings: GitMetadataSettings) -> None:
     """Set git_history, edit_url, history_url and (when later) modified on each content."""
-    folders: dict[str, str] = {}
+    folders: Folders = {}
     for content in contents:
         found, path = state.for_source(Path(content.source_path), folders)
         content.git_history = found

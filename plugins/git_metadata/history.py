@@ -8,7 +8,7 @@ files that are new or changed but not committed yet.
 """
 
 # os.path on plain strings in RepoHistory.relative: it runs for every post of every build.
-# ruff: noqa: PTH114, PTH118
+# ruff: noqa: PTH118
 
 from __future__ import annotations
 
@@ -82,6 +82,19 @@ class FileHistory:
         return [(who, tuple(found)) for who, found in roles.values()]
 
 
+# A folder's resolved path and the names of its entries that are symbolic links (None:
+# the folder could not be listed), by folder: one build's (RepoHistory.relative).
+Folders = dict[str, tuple[str, frozenset[str] | None]]
+
+
+def _symlinks(folder: str) -> frozenset[str] | None:
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(entry.name for entry in entries if entry.is_symlink())
+    except OSError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class RepoHistory:
     """The history of every file under one folder of a repository."""
@@ -94,22 +107,27 @@ class RepoHistory:
         """Return the history of `path` (absolute or relative to the root), if any."""
         return self.files.get(self.relative(path))
 
-    def relative(self, path: Path, folders: dict[str, str] | None = None) -> PurePosixPath:
+    def relative(self, path: Path, folders: Folders | None = None) -> PurePosixPath:
         """Name `path` relative to the repository root, with forward slashes.
 
-        Raises ValueError for a path outside the repository. `folders` remembers
-        resolved folders across calls (one build's): a path that is not a symlink
-        resolves to its resolved folder plus its name.
+        Raises ValueError for a path outside the repository. `folders` remembers, across
+        the calls of one build, each folder's resolved path and which of its entries are
+        symbolic links (one directory listing instead of a check per file): a path that
+        is not a symlink resolves to its resolved folder plus its name.
         """
         text = os.path.join(self.root, path)  # an absolute path replaces the root
-        if folders is None or os.path.islink(text):
+        if folders is None:
             resolved = os.path.realpath(text)
         else:
             parent, name = os.path.split(text)
             found = folders.get(parent)
             if found is None:
-                found = folders[parent] = os.path.realpath(parent)
-            resolved = os.path.realpath(text) if name in ("", ".", "..") else f"{found}/{name}"
+                found = folders[parent] = (os.path.realpath(parent), _symlinks(parent))
+            real, links = found
+            if name in ("", ".", "..") or links is None or name in links:
+                resolved = os.path.realpath(text)
+            else:
+                resolved = f"{real}/{name}"
         root = str(self.root)
         if not resolved.startswith(root + "/"):
             return PurePosixPath(*Path(resolved).relative_to(self.root).parts)  # or raises

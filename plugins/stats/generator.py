@@ -17,6 +17,7 @@ from pelican.generators import Generator
 
 from plugins._shared.catalog import read_profiles, read_teams
 from plugins._shared.problems import Problem, log_problem
+from plugins.git_metadata.history import Folders
 from plugins.git_metadata.settings import GitMetadataSettings
 from plugins.people.recognition import Milestone, aware
 from plugins.stats.figures import PostRecord
@@ -33,11 +34,11 @@ def record_of(
     article: Any,
     landings: Mapping[PurePosixPath, Landing],
     state: Any,
-    folders: dict[str, str] | None = None,
+    folders: Folders | None = None,
 ) -> PostRecord:
     """A figures record for a Pelican article (lead time when history shows it).
 
-    `folders`: resolved folders, remembered across the calls of one build.
+    `folders`: resolved folders and their symlinks, remembered across one build's calls.
     """
     lead = None
     history = getattr(article, "git_history", None)
@@ -109,7 +110,7 @@ class StatsGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             and state.history is not None
         ):
             landings = read_landings(content)
-        folders: dict[str, str] = {}
+        folders: Folders = {}
         articles = self.context.get("articles", [])
         records = [record_of(a, landings, state, folders) for a in articles]
         counts = load_view_counts(settings.views_path(content), content)
