@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
@@ -23,7 +27,7 @@ from plugins.people.recognition import (
     outdated_since,
     quarterly_top,
 )
-from tests.conftest import MakeSite, html, post, texts
+from tests.conftest import REPO, MakeSite, html, post, texts
 from tools.cli import cli
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -292,3 +296,49 @@ def test_missing_avatar_is_a_warning() -> None:
         ("missing-avatar", "warning"),
     ]
     assert check_directory({"ana": ana}, {}, avatar_exists=lambda path: True)[1:] == []
+
+
+def test_bios_are_converted_once_and_remembered_for_the_next_build(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    from tests.test_incremental_build import change_test_site, edit
+
+    root = change_test_site(make_site, tmp_path)
+    page = root / "output/site/people/bo-chen/index.html"
+    memo_file = root / "output/cache/people-html.pickle"
+    assert build(root)[0] == 0
+    assert "Bio of Bo Chen." in texts(html(page), "main p")
+    memo = pickle.loads(memo_file.read_bytes())
+    assert sorted(memo.values()) == [
+        "<p>Bio of Ana Lopez.</p>", "<p>Bio of Bo Chen.</p>", "<p>We keep the data.</p>",
+    ]  # fmt: skip
+    # The next build takes the HTML from the memo: a doctored entry shows.
+    key = next(k for k, v in memo.items() if v == "<p>Bio of Bo Chen.</p>")
+    memo[key] = "<p>Remembered, not converted.</p>"
+    memo_file.write_bytes(pickle.dumps(memo))
+    assert build(root)[0] == 0
+    assert "Remembered, not converted." in texts(html(page), "main p")
+    # A changed bio is converted again (the memo is keyed by the text).
+    profile = root / "content/authors/bo-chen.md"
+    edit(profile, profile.read_text(encoding="utf-8").replace("Bio of", "The **bio** of"))
+    assert build(root)[0] == 0
+    assert "bio" in texts(html(page), "main p strong")  # "The **bio** of Bo Chen."
+    assert "<p>Remembered, not converted.</p>" not in pickle.loads(memo_file.read_bytes()).values()
+
+
+def test_the_sanitizing_policys_memo_key_is_the_same_in_every_process() -> None:
+    code = (
+        "from plugins.sanitize.policy import SanitizePolicy;"
+        "print(SanitizePolicy.from_settings({}).stable_key())"
+    )
+
+    def key_with_seed(seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
+            cwd=REPO,
+        )  # fmt: skip
+        return run.stdout
+
+    keys = {key_with_seed(seed) for seed in ("1", "2", "3")}
+    assert len(keys) == 1 and "'strong'" in keys.pop()

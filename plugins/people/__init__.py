@@ -24,8 +24,10 @@ Settings:
     PEOPLE_NOW: pin "now" (ISO date) for reproducible builds; default the build time.
     Pelican's AUTHOR_URL, AUTHORS_URL, AUTHOR_FEED_ATOM, AUTHOR_FEED_ATOM_URL, RELATIVE_URLS,
     FEED_DOMAIN and SITEURL are read to build links.
-    BUILD_SESSION (runtime, plugins._shared.session): in `blog preview`, the HTML of
-        bios and team descriptions is remembered between builds.
+    CACHE_CONTENT, CACHE_PATH (Pelican's): with content caching on, the HTML of bios and
+        team descriptions is kept in CACHE_PATH/people-html.pickle for the next build.
+    BUILD_SESSION (runtime, plugins._shared.session): in `blog preview` that memo stays
+        in memory between builds.
 
 Template variables (context): people (PersonPage by name), people_by_slug, people_groups
 ((TeamPage or None, people) by team), teams (TeamPage by name), teams_by_slug, new_voices

@@ -8,10 +8,11 @@ before any output is written, so the author pages Pelican writes see `people_by_
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -19,8 +20,8 @@ import markdown
 from pelican.generators import Generator
 from pelican.urlwrappers import Author
 
+from plugins._shared.diskmemo import DiskMemo, digest_of, open_memo, source_digest
 from plugins._shared.problems import Problem, log_problem
-from plugins._shared.session import session_of
 from plugins.people.directory import Directory, PersonPage, Urls, build_directory
 from plugins.people.experts import topic_key
 from plugins.people.profiles import (
@@ -32,10 +33,12 @@ from plugins.people.profiles import (
 )
 from plugins.people.recognition import PostFacts, aware, credits_from_history, outdated_since
 from plugins.people.settings import PeopleSettings
+from plugins.sanitize import policy as policy_module
 from plugins.sanitize.policy import SanitizePolicy, sanitize_html
 
 logger = logging.getLogger(__name__)
 SORTS = ("name", "posts")
+MEMO_FILE = "people-html.pickle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,35 +50,54 @@ class Outdated:
     ask: tuple[PersonPage, ...]
 
 
-def markdown_renderer(settings: Mapping[str, Any]) -> Callable[[str], str]:
+class MarkdownRenderer:
     """Markdown to sanitized HTML, for bios and team descriptions.
 
-    In a build session (`blog preview`) the HTML of every text is remembered for the next
-    build (the session is dropped when settings or code change); each build keeps only
-    the texts it rendered.
+    One Markdown instance converts every text (reset between texts). With content caching
+    on (CACHE_CONTENT and CACHE_PATH, as for posts in plugins.sanitize) each text's HTML is
+    kept in a DiskMemo keyed by the text, the sanitizing policy and the code and library
+    versions: the next build (`blog build`, or in memory the next `blog preview` build)
+    converts only new or changed texts. `save()` writes the memo.
     """
-    render = partial(_render, policy=SanitizePolicy.from_settings(settings))
-    session = session_of(settings)
-    if session is None:
-        return render
-    state = session.lasting("people")
-    last: dict[str, str] = state.get("html", {})
-    used: dict[str, str] = {}
-    state["html"] = used
 
-    def remembered(text: str) -> str:
-        found = used[text] if text in used else last.get(text)
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.policy = SanitizePolicy.from_settings(settings)
+        self.converter = markdown.Markdown(extensions=["extra"], output_format="html")
+        self.memo: DiskMemo | None = None
+        self.version = b""
+        if settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH"):
+            self.memo = open_memo(settings, Path(settings["CACHE_PATH"]) / MEMO_FILE)
+            self.version = digest_of(
+                source_digest(__file__, policy_module.__file__),
+                metadata.version("markdown"),
+                metadata.version("nh3"),
+                self.policy.stable_key(),
+            )
+
+    def __call__(self, text: str) -> str:
+        """The sanitized HTML of one Markdown text."""
+        if self.memo is None:
+            return self.render(text)
+        key = digest_of(self.version, text)
+        found = self.memo.get(key)
         if found is None:
-            found = render(text)
-        used[text] = found
-        return found
+            found = self.render(text)
+            self.memo.put(key, found)
+        return str(found)
 
-    return remembered
+    def render(self, text: str) -> str:
+        """Convert and sanitize, remembering nothing."""
+        return sanitize_html(self.converter.reset().convert(text), self.policy)
+
+    def save(self) -> None:
+        """Write the memo (in a build session: when the session closes)."""
+        if self.memo is not None:
+            self.memo.save()
 
 
-def _render(text: str, policy: SanitizePolicy) -> str:
-    html = markdown.markdown(text, extensions=["extra"], output_format="html")
-    return sanitize_html(html, policy)
+def markdown_renderer(settings: Mapping[str, Any]) -> MarkdownRenderer:
+    """The bio and team description renderer for these settings."""
+    return MarkdownRenderer(settings)
 
 
 def load_profiles(
@@ -96,6 +118,7 @@ def load_profiles(
         team, found = parse_team(relative, source.read_text(encoding="utf-8"), render)
         teams[team.slug] = team
         problems += found
+    render.save()
     problems += check_directory(people, teams, lambda p: (content / p).is_file())
     return people, teams, problems
 

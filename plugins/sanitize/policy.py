@@ -88,6 +88,13 @@ class SanitizePolicy:
     url_schemes: frozenset[str] = DEFAULT_SCHEMES
     style_properties: frozenset[str] = frozenset({"text-align"})
 
+    def stable_key(self) -> str:
+        """The policy as text that is the same in every process (sets sorted), for memo keys."""
+        attributes = {tag: sorted(names) for tag, names in sorted(self.attributes.items())}
+        return repr(
+            (sorted(self.tags), attributes, sorted(self.url_schemes), sorted(self.style_properties))
+        )
+
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SanitizePolicy:
         """Build the policy from the SANITIZE_* settings, rejecting ill-typed values."""
