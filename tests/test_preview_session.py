@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -302,3 +303,26 @@ def test_warm_rebuilds_check_what_changed_and_remember_the_rest(
     assert not [p for p in again.problems if p.code == "unknown-field"]
     assert "posts/2026/p4.md" not in remembered  # a deleted file is forgotten
     assert {str(p) for p in again.problems} <= {str(p) for p in first.problems}
+
+
+def test_the_page_of_the_post_just_saved_is_written_first(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    # Two processes, but too few pages to fork for: every deferred page and feed is
+    # rendered in call order at the end of the build, the saved post's page at once.
+    root = change_test_site(
+        make_site, tmp_path, FASTBUILD_PROCESSES=2, FASTBUILD_PARALLEL_MIN_FILES=100_000
+    )
+    preview = Preview(root, root / "output" / "preview")
+    assert not preview.rebuild().errors
+    site_dir = root / "output/preview/site"
+    page, feed = site_dir / "posts/2026/post-number-5/index.html", site_dir / "feeds/all.atom.xml"
+    body = root / "content/posts/2026/p5.md"
+    for n in range(2):
+        edit(body, body.read_text(encoding="utf-8").replace("Body 5", f"Body 5 ({n})"))
+        started = time.time_ns()
+        assert not preview.rebuild().errors
+        # The feed lists post 5 and Pelican asks for it before the post's page.
+        assert started < page.stat().st_mtime_ns < feed.stat().st_mtime_ns
+        assert f"Body 5 ({n})" in page.read_text(encoding="utf-8")
+    assert_same_tree(site_dir, clean_build(root, tmp_path / "clean") / "site")

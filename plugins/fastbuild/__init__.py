@@ -26,6 +26,9 @@ made its calls) forked children check and render a share of those jobs while the
 generators and the search index run, and at `finalized` the build does what came later and
 collects the children's records. Before the first page, every post's field digest is
 computed, half of them in a forked child (BuildState.digest_fields_on_every_core).
+In a build session, the page of a post or page just saved (read afresh, not made from a
+snapshot) is checked and rendered as soon as Pelican asks for it, so `blog preview` shows
+the edit before the other pages are checked (BuildState.first_to_show).
 `content_written` is sent when a page is deferred (nothing listening reads the file).
 The output is byte-identical to rendering in one process (tests/test_fastbuild.py).
 

@@ -78,6 +78,7 @@ _CONTENT_EXCLUDE = frozenset({"_context", "settings"})
 _MISSING = b"\x00missing"
 RENDER_BATCH = 25  # pages rendered between two looks for a free core
 CHECK_BATCH = 250  # pages checked (found unchanged) between two looks for a free core
+FRESH_FIRST = 8  # at most this many posts read afresh in a session build: their pages first
 # An attribute digest computed afresh: (attribute, digest, metadata mirrors)
 Learned = tuple[str, bytes, "tuple[str, ...] | None"]
 # A deferred page or feed done: (output-relative path, its record, whether it was rendered)
@@ -246,6 +247,7 @@ class BuildState:
         self.background: list[ForkJob[list[Done]]] = []
         self.background_paths: set[str] = set()
         self.rendered_here: list[list[Done]] = []
+        self._fresh: frozenset[str] | None = None
 
     def _load(self) -> Manifest:
         try:
@@ -494,6 +496,32 @@ class BuildState:
             learned: list[Learned] = []
             done[key] = (self.field_digest(key, learned), learned)
         return done
+
+    def first_to_show(self, local: Mapping[str, Any]) -> bool:
+        """Whether a page is the very post or page an author just saved.
+
+        In a build session (`blog preview`), posts and pages unchanged since the last build
+        are made from snapshots; the few that are not (at most FRESH_FIRST) were just
+        saved. Their own pages are checked and rendered as soon as Pelican asks for them,
+        not with the other deferred pages, so the edit shows in the browser first.
+        """
+        if self._fresh is None:
+            fresh: frozenset[str] = frozenset()
+            if self.session is not None and self._origins:
+                fresh = frozenset(
+                    key
+                    for key, content in self.registry().items()
+                    if not isinstance(content, Static)
+                    and getattr(self._origins.get(id(content)), "content", None) is not content
+                )
+            self._fresh = fresh if len(fresh) <= FRESH_FIRST else frozenset()
+        if not self._fresh:
+            return False
+        for name in ("article", "page"):
+            content = local.get(name)
+            if isinstance(content, Content) and content_key(content) in self._fresh:
+                return True
+        return False
 
     def values(self) -> ValueDigests:
         """The value digester of this build."""
@@ -990,10 +1018,15 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
             # Checked, and rendered if it changed, later and on every core
             # (BuildState.render_in_background, render_deferred).
             if self._claim(path, override):
-                state.jobs[path] = PageJob(
+                job = PageJob(
                     relative, path, b"", template, context, local,
                     context.get("localsiteurl"), name, override, unchecked=True,
                 )  # fmt: skip
+                if path not in state.background_paths and state.first_to_show(local):
+                    state.jobs.pop(path, None)
+                    state.rendered_here.append(state._render([job]))
+                else:
+                    state.jobs[path] = job
             signals.content_written.send(path, context=local)
             return
         signature = state.signature(template, name, override, local)
