@@ -108,6 +108,27 @@ def test_a_remembered_url_follows_every_field_it_is_made_of(pattern: str) -> Non
     assert urls(thawed) == urls(expected)
 
 
+def test_a_draft_page_and_a_published_page_of_the_same_slug_keep_their_own_urls() -> None:
+    settings = settings_for(PATTERNS[0])
+    settings.update(
+        DRAFT_PAGE_URL="drafts/pages/{slug}/", DRAFT_PAGE_SAVE_AS="drafts/pages/{slug}/index.html"
+    )
+    session = BuildSession()
+
+    def page(status: str) -> Page:
+        return Page(
+            "<p>About</p>", metadata={"title": "About", "slug": "about", "status": status},
+            settings=settings, source_path=f"/site/content/pages/{status}.md",
+        )  # fmt: skip
+
+    for _ in range(2):
+        session.adopt(b"site")
+        for status in ("draft", "published", "draft"):
+            thawed = thaw(freeze(page(status)), settings, {}, session)
+            assert urls(thawed) == urls(page(status)), status
+    assert urls(page("draft")) == ("drafts/pages/about/", "drafts/pages/about/index.html")
+
+
 def test_a_given_url_and_a_page_are_answered_as_pelican_does() -> None:
     settings = settings_for(PATTERNS[0])
     session = BuildSession()

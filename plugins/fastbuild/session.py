@@ -386,10 +386,11 @@ def remembered_url(content: Any, key: str, session: BuildSession, compute: Any) 
     """`content`'s URL setting `key` ("url", "save_as"), formatted once per distinct input.
 
     Mirrors Pelican's Content/Article `_expand_settings` and `url_format`: the pattern is
-    chosen by status and language as they choose it, and the memo key holds the pattern
-    and the value of every field it names, as `url_format` would give it. A pattern that
-    names the source path (costly to work out), a value that is not hashable, or a post
-    without a date is formatted by Pelican every time.
+    chosen by class, status and language as Article's and Page's choose it, and the memo
+    key holds the pattern and the value of every field it names, as `url_format` would
+    give it. A pattern that names the source path (costly to work out), a value other than
+    a string, number, date or None, or a post without a date is formatted by Pelican every
+    time.
     """
     memo = session.lasting("fastbuild-urls")
     if memo.get("build") != session.builds:  # keep what the last build used
@@ -397,10 +398,13 @@ def remembered_url(content: Any, key: str, session: BuildSession, compute: Any) 
         memo["current"] = {}
         memo["build"] = session.builds
     setting = key if content.in_default_lang else f"lang_{key}"
+    draft = content.status == "draft"
     if isinstance(content, Article):
-        klass = "draft" if content.status == "draft" else "article"
+        klass = "draft" if draft else "article"
+    elif isinstance(content, Page):
+        klass = "draft_page" if draft else "page"
     else:
-        klass = type(content).__name__
+        return str(compute())
     pattern = str(content.settings[f"{klass}_{setting}".upper()])
     fields = _pattern_fields(pattern, memo)
     values = None if fields is None else _url_values(content, fields)
