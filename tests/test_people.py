@@ -277,7 +277,7 @@ def test_profile_and_post_problems_fail_the_build(make_site: MakeSite) -> None:
 
 
 def test_sample_profiles_and_teams_are_consistent() -> None:
-    from plugins.people.generator import markdown_renderer, read_profiles
+    from plugins.people.generator import MarkdownRenderer, read_profiles
     from tests.conftest import REPO
 
     content = REPO / "content"
@@ -285,7 +285,7 @@ def test_sample_profiles_and_teams_are_consistent() -> None:
     assert len(people) >= 10 and len(teams) == 5
     assert check_directory(people, teams, lambda p: (content / p).is_file()) == []
     assert all(teams[slug].champion in people for slug in teams)
-    assert "<script" not in markdown_renderer({})("Hi <script>x()</script>")
+    assert "<script" not in MarkdownRenderer({})("Hi <script>x()</script>")
 
 
 def test_missing_avatar_is_a_warning() -> None:

@@ -95,16 +95,11 @@ class MarkdownRenderer:
             self.memo.save()
 
 
-def markdown_renderer(settings: Mapping[str, Any]) -> MarkdownRenderer:
-    """The bio and team description renderer for these settings."""
-    return MarkdownRenderer(settings)
-
-
 def load_profiles(
     content: Path, settings: Mapping[str, Any]
 ) -> tuple[dict[str, Person], dict[str, Team], list[Problem]]:
     """Parse content/authors/*.md and content/teams/*.md and check them against each other."""
-    render = markdown_renderer(settings)
+    render = MarkdownRenderer(settings)
     people: dict[str, Person] = {}
     teams: dict[str, Team] = {}
     problems: list[Problem] = []
