@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,6 +72,8 @@ def test_a_thawed_post_has_pelicans_urls_build_after_build(pattern: str) -> None
         thawed = thaw(snapshot, settings, {}, session)
         assert type(thawed).__name__ == "Article" and isinstance(thawed, Article)
         assert urls(thawed) == urls(article(settings))
+        copied = pickle.loads(pickle.dumps(thawed))  # as a plain Article
+        assert type(copied) is Article and urls(copied) == urls(thawed)
 
 
 @pytest.mark.parametrize("pattern", PATTERNS[:4])

@@ -41,6 +41,7 @@ posts alive. `forget_rendered_content` empties it when a session build starts.
 
 from __future__ import annotations
 
+import copyreg
 import datetime
 import locale
 import logging
@@ -370,6 +371,10 @@ def url_memo_class(kind: type[Content], session: BuildSession) -> type:
                 return getattr(self, "override_" + key)  # type: ignore[no-any-return]
             return remembered_url(self, key, session, lambda: kind.get_url_setting(self, key))
 
+        def __reduce_ex__(self: Any, protocol: Any) -> tuple[Any, ...]:
+            # Pickled (a forked child's answer, say) as the plain class it stands for.
+            return copyreg._reconstructor, (kind, object, None), vars(self)  # type: ignore[attr-defined]
+
         found = classes[kind] = type(
             kind.__name__,
             (kind,),
@@ -377,6 +382,7 @@ def url_memo_class(kind: type[Content], session: BuildSession) -> type:
                 "__module__": kind.__module__,
                 "__qualname__": kind.__qualname__,
                 "get_url_setting": get_url_setting,
+                "__reduce_ex__": __reduce_ex__,
             },
         )
     return found
