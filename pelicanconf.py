@@ -67,7 +67,8 @@ DAY_ARCHIVE_SAVE_AS = ""
 TEAMS_URL = "teams/"
 TEAMS_SAVE_AS = "teams/index.html"
 DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "teams", "404"]
-PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None}
+# Team pages (plugins.people) list their posts DEFAULT_PAGINATION at a time, as author pages do.
+PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None, "team": None}
 
 # Feeds: Atom only, absolute links from SITEURL.
 FEED_DOMAIN = SITEURL

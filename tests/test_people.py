@@ -276,6 +276,31 @@ def test_profile_and_post_problems_fail_the_build(make_site: MakeSite) -> None:
     assert stderr.count("unknown author 'ghost'") == 1  # one owner: plugins.content_checks
 
 
+def test_team_pages_list_their_posts_a_page_at_a_time(make_site: MakeSite) -> None:
+    root = make_site(SITE, DEFAULT_PAGINATION=3, **SETTINGS)
+    assert build(root)[0] == 0
+    team = root / "output/site/teams/storage"
+    pages = [html(team / "index.html"), html(team / "page/2/index.html")]
+    pages.append(html(team / "page/3/index.html"))
+    assert not (team / "page/4").exists()
+    titles = [texts(page, ".post-card__title") for page in pages]
+    assert [len(t) for t in titles] == [3, 3, 1]
+    assert sorted(t for page in titles for t in page) == sorted(
+        ["Hello", "Together", *(f"Ana post {n}" for n in range(1, 6))]
+    )
+    assert titles[0][0] == "Hello"  # newest first
+    # Every page counts all the team's posts and links the others; the people are on the first.
+    assert all(texts(page, "#posts-heading .count") == ["7"] for page in pages)
+    assert texts(pages[0], ".team__members .person__name") == ["Ana López", "Bo Chen", "Eve New"]
+    assert pages[1].css_first(".team__members") is None
+    assert pages[1].css_first(".team__description") is None
+    assert texts(pages[1], "h1 .page-header__sub") == ["page 2"]
+    assert "Storage, page 2" in texts(pages[1], "title")[0]
+    links = [a.attributes["href"] for a in pages[1].css(".pagination a")]
+    assert any(h.endswith("teams/storage/") for h in links)
+    assert any(h.endswith("teams/storage/page/3/") for h in links)
+
+
 def test_sample_profiles_and_teams_are_consistent() -> None:
     from plugins.people.generator import MarkdownRenderer, read_profiles
     from tests.conftest import REPO

@@ -261,7 +261,11 @@ class PeopleGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         write = partial(writer.write_file, relative_urls=self.settings["RELATIVE_URLS"])
         feed_domain = self.settings.get("FEED_DOMAIN") or self.settings.get("SITEURL")
         for team in self.directory.teams:
-            write(team.save_as, self.get_template("team"), self.context, url=team.url, team=team)
+            # Paginated as author pages are, when PAGINATED_TEMPLATES names "team".
+            write(
+                team.save_as, self.get_template("team"), self.context, url=team.url, team=team,
+                paginated={"articles": list(team.posts)}, template_name="team",
+            )  # fmt: skip
             if feed_domain and team.feed_url and team.posts:
                 writer.write_feed(
                     list(team.posts), self.context, team.feed_url, team.feed_url,
