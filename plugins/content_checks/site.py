@@ -237,6 +237,13 @@ class _Facts:
     series: str = ""
     category: str = ""
 
+    def __reduce__(self) -> tuple[type[_Facts], tuple[Any, ...]]:
+        # Pickled into the content-checks memo as its arguments (plugins._shared.metadata.Field).
+        return _Facts, (
+            self.slug, self.url, self.listed, self.tags, self.tag_slugs, self.author_slugs,
+            self.series, self.category,
+        )  # fmt: skip
+
 
 def _entry_facts(kind: str, header: Header, settings: SiteSettings) -> _Facts:
     subs = settings.slug_substitutions
