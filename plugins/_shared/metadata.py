@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+
+from plugins._shared.pickling import pickled_as_arguments
 
 _KEY_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 _CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)$")
 _FENCE = re.compile(r"^-{3}\s*$")
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Field:
     """One metadata value and the 1-based line it starts on."""
@@ -23,12 +25,8 @@ class Field:
     value: str
     line: int
 
-    def __reduce__(self) -> tuple[type[Field], tuple[str, int]]:
-        # Pickled (the content-checks memo holds ~6 per file) as its arguments: a slotted
-        # dataclass would go through dataclasses.fields() for each object.
-        return Field, (self.value, self.line)
 
-
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Header:
     """The metadata block of a content file.
@@ -40,10 +38,6 @@ class Header:
     fields: dict[str, Field] = field(default_factory=dict)
     duplicates: tuple[tuple[str, Field], ...] = ()
     body_line: int = 1
-
-    def __reduce__(self) -> tuple[type[Header], tuple[Any, ...]]:
-        # As Field's: pickled as its arguments.
-        return Header, (self.fields, self.duplicates, self.body_line)
 
     def get(self, key: str) -> Field | None:
         """Return the field named `key` (case-insensitive), if present."""

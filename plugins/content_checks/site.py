@@ -25,6 +25,7 @@ from pelican.utils import get_date, slugify
 
 from plugins._shared.diskmemo import DiskMemo, digest_of
 from plugins._shared.metadata import Header, read_header, split_list
+from plugins._shared.pickling import pickled_as_arguments
 from plugins._shared.problems import Problem, Severity
 from plugins.content_checks.body import check_alt_text, check_headings, check_raw_html
 from plugins.content_checks.markdown_scan import Line, Link, find_links, scan_lines
@@ -224,6 +225,7 @@ def _normal_url(url: str) -> str:
     return url
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class _Facts:
     """What one post or page adds to the site index (depends on its text and the settings)."""
@@ -236,13 +238,6 @@ class _Facts:
     author_slugs: tuple[str, ...] = ()
     series: str = ""
     category: str = ""
-
-    def __reduce__(self) -> tuple[type[_Facts], tuple[Any, ...]]:
-        # Pickled into the content-checks memo as its arguments (plugins._shared.metadata.Field).
-        return _Facts, (
-            self.slug, self.url, self.listed, self.tags, self.tag_slugs, self.author_slugs,
-            self.series, self.category,
-        )  # fmt: skip
 
 
 def _entry_facts(kind: str, header: Header, settings: SiteSettings) -> _Facts:

@@ -59,6 +59,7 @@ from pelican.utils import clean_output_dir, get_relative_path, path_to_url, sani
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from plugins._shared.background import ForkJob
+from plugins._shared.pickling import pickled_as_arguments
 from plugins._shared.session import session_of
 from plugins.fastbuild.fingerprint import (
     DIGEST_SIZE,
@@ -85,6 +86,7 @@ Learned = tuple[str, bytes, "tuple[str, ...] | None"]
 Done = tuple[str, "Record | None", bool]
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Record:
     """What the manifest remembers about one output file."""
@@ -93,11 +95,6 @@ class Record:
     touched: tuple[str, ...]
     size: int
     mtime_ns: int
-
-    def __reduce__(self) -> tuple[type[Record], tuple[bytes, tuple[str, ...], int, int]]:
-        # A slotted dataclass pickles through dataclasses.fields() per object: 0.2 s for a
-        # 10,000-page manifest. As its arguments it is several times faster both ways.
-        return Record, (self.fingerprint, self.touched, self.size, self.mtime_ns)
 
 
 @dataclass(slots=True)
