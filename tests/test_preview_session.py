@@ -235,6 +235,33 @@ def test_a_warm_rebuild_keeps_no_past_posts_and_tidies_the_collector(
     gc.unfreeze()
 
 
+def test_a_finished_build_keeps_none_of_its_posts_alive(site: tuple[Path, Path]) -> None:
+    # Between saves the preview holds its caches, not the last build: its posts (and,
+    # through them, the whole context) would otherwise live on beside the next build.
+    root, _ = site
+    preview = Preview(root, root / "output" / "preview")
+    body = root / "content/posts/2026/p5.md"
+
+    def alive() -> int:
+        gc.unfreeze()
+        gc.collect()
+        content = str(root / "content")
+        return sum(
+            1
+            for o in gc.get_objects()
+            if isinstance(o, Content) and str(getattr(o, "source_path", "")).startswith(content)
+        )
+
+    try:
+        for n in range(3):  # a cold build, then warm ones made from snapshots
+            edit(body, body.read_text(encoding="utf-8").replace("Body 5", f"Body 5 ({n})"))
+            assert not preview.rebuild().errors
+            preview.tidy()
+            assert alive() == 0, n
+    finally:
+        gc.unfreeze()
+
+
 def test_field_digests_split_with_a_child_are_remembered_as_if_made_here(
     make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -258,9 +258,18 @@ def build_site(
         finally:
             signals.all_generators_finalized.disconnect(count_content)
             signals.content_written.disconnect(count_written)
+            if session is not None:
+                release_session_build(session)
     result.problems = sorted(collector.problems, key=lambda p: (str(p.path), p.line, p.code))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def release_session_build(session: BuildSession) -> None:
+    """Drop what the session would otherwise keep of the build that just ended (its posts)."""
+    from plugins.fastbuild.session import release_build
+
+    release_build(session)
 
 
 def join_session(settings: dict[str, Any], session: BuildSession) -> None:

@@ -33,7 +33,8 @@
 
 Pelican memoizes `get_content` and `get_summary` in a dict on the class, keyed by the
 content object: in a process that builds again and again it would keep every build's
-posts alive. `forget_rendered_content` empties it when a session build starts.
+posts alive. `forget_rendered_content` empties it when a session build starts, and
+`release_build` (with this build's thawed objects) when it ends.
 """
 
 # os.path and os.stat on plain strings: this runs for every source file of every build.
@@ -343,6 +344,19 @@ def thaw(
     attributes["_context"] = context
     content.__dict__.update(attributes)
     return content
+
+
+def release_build(session: BuildSession) -> None:
+    """Let go of a finished (or failed) build's posts, so its memory is free before the next.
+
+    Two things would keep the whole build (every post and, through them, its context)
+    alive until the next build starts: the origins of this build's thawed objects and
+    Pelican's class-level memos. The next build then ran beside it, with the collector
+    off: the preview's peak held two builds. Called when a session build ends.
+    """
+    found = session.lasting("fastbuild-thawed")
+    found.clear()
+    forget_rendered_content()
 
 
 def forget_rendered_content() -> None:

@@ -432,12 +432,16 @@ class BuildState:
         logger.info("fastbuild: %d files rendered, %d unchanged", self.rendered, self.skipped)
 
     def _saver(self, manifest: Manifest) -> Callable[[], None]:
+        # The closure holds the manifest and its path only: a session keeps it until it
+        # closes, and `self` would keep this whole build (every post) alive with it.
+        path = self.manifest_path
+
         def save() -> None:
-            self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.manifest_path.with_name(f".{self.manifest_path.name}.tmp")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.tmp")
             with temp.open("wb") as handle:
                 pickle.dump(manifest, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            temp.replace(self.manifest_path)
+            temp.replace(path)
 
         return save
 
