@@ -67,3 +67,13 @@ def test_unsafe_or_ill_typed_settings_are_refused(
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         SanitizePolicy.from_settings(settings)
+
+
+def test_the_sanitizer_memo_is_keyed_by_the_policy_not_by_how_settings_spell_it() -> None:
+    from plugins.sanitize import build_sanitizer
+
+    as_list = {"SANITIZE_ALLOWED_TAGS": ["p", "em", "strong"], "SANITIZE_URL_SCHEMES": ["https"]}
+    as_set = {"SANITIZE_ALLOWED_TAGS": {"strong", "p", "em"}, "SANITIZE_URL_SCHEMES": ("https",)}
+    other = {"SANITIZE_ALLOWED_TAGS": ["p", "em"], "SANITIZE_URL_SCHEMES": ["https"]}
+    assert build_sanitizer(as_list).version == build_sanitizer(as_set).version
+    assert build_sanitizer(as_list).version != build_sanitizer(other).version

@@ -227,6 +227,8 @@ def build_site(
     from pelican import Pelican, signals
     from pelican.log import console
 
+    from plugins.fastbuild.session import release_build
+
     root = root.resolve()
     started = time.perf_counter()
     # Pelican prints its own summary on stdout; stdout belongs to our data (--json).
@@ -259,17 +261,10 @@ def build_site(
             signals.all_generators_finalized.disconnect(count_content)
             signals.content_written.disconnect(count_written)
             if session is not None:
-                release_session_build(session)
+                release_build(session)  # the session keeps nothing of this build's posts
     result.problems = sorted(collector.problems, key=lambda p: (str(p.path), p.line, p.code))
     result.seconds = time.perf_counter() - started
     return result
-
-
-def release_session_build(session: BuildSession) -> None:
-    """Drop what the session would otherwise keep of the build that just ended (its posts)."""
-    from plugins.fastbuild.session import release_build
-
-    release_build(session)
 
 
 def join_session(settings: dict[str, Any], session: BuildSession) -> None:

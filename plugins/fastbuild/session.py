@@ -42,7 +42,6 @@ posts alive. `forget_rendered_content` empties it when a session build starts, a
 
 from __future__ import annotations
 
-import copyreg
 import datetime
 import locale
 import logging
@@ -246,10 +245,7 @@ def remember_static_links(generator: Any, session: BuildSession) -> None:
     answer depends on the HTML, the source path and the settings (a session is dropped
     when those change). Only the last build's answers are kept.
     """
-    store = session.lasting(f"fastbuild-static-links:{type(generator).__name__}")
-    last: dict[Any, set[str]] = store.get("last", {})
-    current: dict[Any, set[str]] = {}
-    store["last"] = current
+    last, current = last_and_current(session, f"fastbuild-static-links:{type(generator).__name__}")
 
     def add_static_links(content: Any) -> None:
         raw = getattr(content, "_content", None)
@@ -387,7 +383,7 @@ def url_memo_class(kind: type[Content], session: BuildSession) -> type:
 
         def __reduce_ex__(self: Any, protocol: Any) -> tuple[Any, ...]:
             # Pickled (a forked child's answer, say) as the plain class it stands for.
-            return copyreg._reconstructor, (kind, object, None), vars(self)  # type: ignore[attr-defined]
+            return _plain, (kind, vars(self))
 
         found = classes[kind] = type(
             kind.__name__,
@@ -402,6 +398,27 @@ def url_memo_class(kind: type[Content], session: BuildSession) -> type:
     return found
 
 
+def _plain(kind: type, state: dict[str, Any]) -> Any:
+    """Unpickle a URL-remembering twin as an object of the plain class it stands for."""
+    content: Any = object.__new__(kind)
+    content.__dict__.update(state)
+    return content
+
+
+def last_and_current(session: BuildSession, owner: str) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """The entries the last build used and this build's (filled as it uses them).
+
+    For memos that keep only what the last build used: the first call of a build moves
+    `current` to `last` and starts an empty `current`; later calls return the same pair.
+    """
+    memo = session.lasting(owner)
+    if memo.get("build") != session.builds:
+        memo["last"] = memo.get("current", {})
+        memo["current"] = {}
+        memo["build"] = session.builds
+    return memo["last"], memo["current"]
+
+
 def remembered_url(content: Any, key: str, session: BuildSession, compute: Any) -> str:
     """`content`'s URL setting `key` ("url", "save_as"), formatted once per distinct input.
 
@@ -412,11 +429,7 @@ def remembered_url(content: Any, key: str, session: BuildSession, compute: Any) 
     a string, number, date or None, or a post without a date is formatted by Pelican every
     time.
     """
-    memo = session.lasting("fastbuild-urls")
-    if memo.get("build") != session.builds:  # keep what the last build used
-        memo["last"] = memo.get("current", {})
-        memo["current"] = {}
-        memo["build"] = session.builds
+    last, current = last_and_current(session, "fastbuild-urls")
     setting = key if content.in_default_lang else f"lang_{key}"
     draft = content.status == "draft"
     if isinstance(content, Article):
@@ -426,13 +439,14 @@ def remembered_url(content: Any, key: str, session: BuildSession, compute: Any) 
     else:
         return str(compute())
     pattern = str(content.settings[f"{klass}_{setting}".upper()])
-    fields = _pattern_fields(pattern, memo)
+    fields = _pattern_fields(pattern, session.lasting("fastbuild-url-patterns"))
     values = None if fields is None else _url_values(content, fields)
     if values is None:
         return str(compute())
     memo_key = (pattern, locale.setlocale(locale.LC_TIME), values)
-    current: dict[Any, str] = memo["current"]
-    found = current.get(memo_key) or memo["last"].get(memo_key)
+    found = current.get(memo_key)
+    if found is None:
+        found = last.get(memo_key)
     if found is None:
         found = str(compute())
     current[memo_key] = found
@@ -443,9 +457,10 @@ _PLAIN_URL_VALUES = frozenset({str, int, bool, type(None)})
 _DATES = (datetime.date, datetime.time)
 
 
-def _pattern_fields(pattern: str, memo: dict[str, Any]) -> tuple[str, ...] | None:
+def _pattern_fields(
+    pattern: str, patterns: dict[str, tuple[str, ...] | None]
+) -> tuple[str, ...] | None:
     """The names a URL pattern formats (None: positional fields, or the source path)."""
-    patterns: dict[str, tuple[str, ...] | None] = memo.setdefault("patterns", {})
     if pattern not in patterns:
         names: list[str] | None = []
         try:

@@ -529,6 +529,11 @@ class BuildState:
                 return True
         return False
 
+    def render_first(self, job: Job) -> None:
+        """Check (and render, if it changed) `job` now; it replaces any earlier job of its path."""
+        self.jobs.pop(job.path, None)
+        self.rendered_here.append(self._render([job]))
+
     def values(self) -> ValueDigests:
         """The value digester of this build."""
         if self._values is None:
@@ -1029,8 +1034,7 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
                     context.get("localsiteurl"), name, override, unchecked=True,
                 )  # fmt: skip
                 if path not in state.background_paths and state.first_to_show(local):
-                    state.jobs.pop(path, None)
-                    state.rendered_here.append(state._render([job]))
+                    state.render_first(job)
                 else:
                     state.jobs[path] = job
             signals.content_written.send(path, context=local)

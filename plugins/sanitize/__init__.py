@@ -35,12 +35,6 @@ from plugins.sanitize.policy import SanitizePolicy, sanitize_html
 
 MEMO_KEY = "sanitize_memo"
 MEMO_FILE = "sanitize.pickle"
-_POLICY_SETTINGS = (
-    "SANITIZE_ALLOWED_TAGS",
-    "SANITIZE_ALLOWED_ATTRIBUTES",
-    "SANITIZE_URL_SCHEMES",
-    "SANITIZE_STYLE_PROPERTIES",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +59,16 @@ class Sanitizer:
 
 def build_sanitizer(settings: Mapping[str, Any]) -> Sanitizer:
     """Return the sanitizer for these settings (with a memo when content caching is on)."""
+    policy = SanitizePolicy.from_settings(settings)
     version = digest_of(
         source_digest(policy_module.__file__, __file__),
         metadata.version("nh3"),
-        repr([settings.get(key) for key in _POLICY_SETTINGS]),
+        policy.stable_key(),  # the same in every process, however the settings spell sets
     ).hex()
     memo = None
     if settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH"):
         memo = open_memo(settings, Path(settings["CACHE_PATH"]) / MEMO_FILE)
-    return Sanitizer(SanitizePolicy.from_settings(settings), version, memo)
+    return Sanitizer(policy, version, memo)
 
 
 def sanitizer_for(instance: Any) -> Sanitizer:
