@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +35,7 @@ from plugins._shared.problems import (
 from plugins._shared.session import SETTING as SESSION_SETTING
 from plugins._shared.session import BuildSession
 
+logger = logging.getLogger(__name__)
 SETTINGS_FILE = "pelicanconf.py"
 # Pelican names files relative to the content folder ("posts/2026/x.md").
 _UNRESOLVED_LINK = re.compile(r"^Unable to find '(?P<target>[^']+)'")
@@ -53,6 +54,28 @@ class BuildResult(ProblemReport):
     files_written: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    patched: bool = False  # one post's body patched into the last build (patch_site)
+
+    def count_content(self, generators: Iterable[Any]) -> None:
+        """Count the posts, drafts and pages the generators hold."""
+        for generator in generators:
+            self.posts += len(getattr(generator, "articles", []))
+            self.drafts += len(getattr(generator, "drafts", []))
+            self.pages += len(getattr(generator, "pages", ()))
+
+    @contextmanager
+    def counting_writes(self) -> Iterator[None]:
+        """Count the files written inside the block."""
+        from pelican import signals
+
+        def count_written(path: str, context: Any = None) -> None:
+            self.files_written += 1
+
+        signals.content_written.connect(count_written, weak=False)
+        try:
+            yield
+        finally:
+            signals.content_written.disconnect(count_written)
 
     def to_json(self) -> dict[str, Any]:
         """Return the stable JSON summary printed by `blog build --json`."""
@@ -227,8 +250,6 @@ def build_site(
     from pelican import Pelican, signals
     from pelican.log import console
 
-    from plugins.fastbuild.session import release_build
-
     root = root.resolve()
     started = time.perf_counter()
     # Pelican prints its own summary on stdout; stdout belongs to our data (--json).
@@ -241,42 +262,99 @@ def build_site(
         result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
 
         def count_content(generators: list[Any]) -> None:
-            for generator in generators:
-                result.posts += len(getattr(generator, "articles", []))
-                result.drafts += len(getattr(generator, "drafts", []))
-                result.pages += len(getattr(generator, "pages", ()))
-
-        def count_written(path: str, context: Any = None) -> None:
-            result.files_written += 1
+            result.count_content(generators)
 
         signals.all_generators_finalized.connect(count_content, weak=False)
-        signals.content_written.connect(count_written, weak=False)
         try:
-            Pelican(settings).run()
-        except BaseException:
-            if session is not None:
-                session.failed()
-            raise
+            with result.counting_writes(), _ending(session):
+                Pelican(settings).run()
         finally:
             signals.all_generators_finalized.disconnect(count_content)
-            signals.content_written.disconnect(count_written)
-            if session is not None:
-                release_build(session)  # the session keeps nothing of this build's posts
     result.problems = sorted(collector.problems, key=lambda p: (str(p.path), p.line, p.code))
     result.seconds = time.perf_counter() - started
     return result
 
 
+def patch_site(
+    root: Path,
+    changed: Iterable[Path],
+    *,
+    session: BuildSession,
+    output: Path | None = None,
+    drafts: bool = False,
+    site_url: str | None = None,
+    now: date | None = None,
+) -> BuildResult | None:
+    """Rebuild by patching one post's new body into the session's kept build.
+
+    `changed`: the files that changed since the last build. Returns None when the change
+    is not exactly one post's body, or nothing is kept (plugins.fastbuild.patch says
+    why at DEBUG): the caller then builds in full (`build_site`), as it must.
+    """
+    from pelican.log import console
+
+    from plugins._shared.patching import CannotPatch
+    from plugins.fastbuild.patch import kept_build, patch_edit
+
+    root = root.resolve()
+    started = time.perf_counter()
+    if kept_build(session) is None:
+        return None
+    console.quiet = True
+    with collecting_problems(root / "content") as collector:
+        settings = load_settings(root, build_overrides(output, drafts, site_url, now))
+        if not session.is_current(session_key(settings)):
+            return None
+        collector.content_dir = Path(settings["PATH"])
+        result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
+        try:
+            with result.counting_writes(), _ending(session):
+                kept = patch_edit(session, [str(path) for path in changed])
+        except CannotPatch as why:
+            logger.debug("not patched: %s", why)
+            return None
+        result.count_content(kept.generators)
+        result.patched = True
+    result.problems = sorted(collector.problems, key=lambda p: (str(p.path), p.line, p.code))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+@contextmanager
+def _ending(session: BuildSession | None) -> Iterator[None]:
+    """A session build's end: a failure drops what describes the output; nothing is kept alive."""
+    from plugins._shared.patching import CannotPatch
+    from plugins.fastbuild.session import release_build
+
+    try:
+        yield
+    except CannotPatch:
+        raise  # nothing was written: the caller builds in full
+    except BaseException:
+        if session is not None:
+            session.failed()
+        raise
+    finally:
+        if session is not None:
+            release_build(session)  # the session keeps nothing of this build's posts
+
+
+def session_key(settings: dict[str, Any]) -> bytes:
+    """What a session's state depends on: our code and the settings (without the session)."""
+    from plugins.fastbuild.fingerprint import ValueDigests
+    from plugins.fastbuild.writer import code_digest
+
+    plain = {k: v for k, v in settings.items() if k != SESSION_SETTING}
+    return ValueDigests().digest([code_digest(), plain])
+
+
 def join_session(settings: dict[str, Any], session: BuildSession) -> None:
     """Put the session into the settings; drop its state if settings or code changed."""
-    from plugins.fastbuild.fingerprint import ValueDigests
     from plugins.fastbuild.session import READER_CACHE_WANTED, forget_rendered_content
-    from plugins.fastbuild.writer import code_digest
 
     settings.pop(SESSION_SETTING, None)
     wanted = bool(settings.get("LOAD_CONTENT_CACHE"))
-    key = ValueDigests().digest([code_digest(), settings])
-    session.adopt(key)
+    session.adopt(session_key(settings))
     forget_rendered_content()  # the last build's posts, kept alive by Pelican's memos
     session.lasting("fastbuild")[READER_CACHE_WANTED] = wanted
     settings["LOAD_CONTENT_CACHE"] = False

@@ -26,14 +26,17 @@ from __future__ import annotations
 import gc
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from plugins._shared.problems import BlogError
 from plugins._shared.session import BuildSession
-from tools.build import BuildResult, build_site, load_settings
+from plugins.fastbuild.patch import drop_kept_build
+from tools.build import BuildResult, build_site, load_settings, patch_site
 
+T = TypeVar("T")
 IDLE_MS = 300  # the watcher's quiet time before the preview tidies up after a build
 LEGACY = ("current", "builds")  # the layout of earlier versions: one folder per build
 
@@ -47,8 +50,27 @@ class Preview:
     session: BuildSession = field(default_factory=BuildSession)
     untidy: bool = False  # a build ran since the last tidy()
 
-    def rebuild(self) -> BuildResult:
-        """Build the site with drafts into `<output>/site`, incrementally."""
+    def rebuild(self, changed: Collection[Path] = ()) -> BuildResult:
+        """Build the site with drafts into `<output>/site`, incrementally.
+
+        `changed`: the files changed since the last build, as the watcher saw them. When
+        that is one post's body, the new body is patched into the last build, kept in
+        the session (plugins.fastbuild.patch); otherwise the site is built in full.
+        """
+        if changed:
+            patched = self._without_collector(
+                lambda: patch_site(
+                    self.root,
+                    changed,
+                    session=self.session,
+                    output=self.output / "site",
+                    drafts=True,
+                )
+            )
+            if patched is not None:
+                return patched
+        if drop_kept_build(self.session):
+            self.untidy = True  # collect the kept build before building another
         self.tidy()
         self.output.mkdir(parents=True, exist_ok=True)
         for name in LEGACY:
@@ -57,12 +79,17 @@ class Preview:
                 legacy.unlink()
             elif legacy.is_dir():
                 shutil.rmtree(legacy, ignore_errors=True)
+        return self._without_collector(
+            lambda: build_site(
+                self.root, output=self.output / "site", drafts=True, session=self.session
+            )
+        )
+
+    def _without_collector(self, build: Callable[[], T]) -> T:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return build_site(
-                self.root, output=self.output / "site", drafts=True, session=self.session
-            )
+            return build()
         finally:
             self.untidy = True
             if enabled:
@@ -135,16 +162,18 @@ def run_preview(
                 continue
             names = sorted({Path(name).name for _, name in changes})
             log(f"Changed: {', '.join(names)}; rebuilding")
-            _build_and_report(preview, log)
+            _build_and_report(preview, log, [Path(name) for _, name in changes])
     finally:
         server.close()
         thread.join(timeout=5)
         preview.close()
 
 
-def _build_and_report(preview: Preview, log: Callable[[str], None]) -> None:
+def _build_and_report(
+    preview: Preview, log: Callable[[str], None], changed: Collection[Path] = ()
+) -> None:
     try:
-        result = preview.rebuild()
+        result = preview.rebuild(changed)
     except Exception as error:
         # A half-edited pelicanconf.py or template must not end the preview: say what broke
         # and keep serving the last good build until the next save.
@@ -153,7 +182,7 @@ def _build_and_report(preview: Preview, log: Callable[[str], None]) -> None:
     for problem in result.problems:
         log(str(problem))
     log(
-        f"Preview built: {result.posts} posts, {result.drafts} draft(s), {result.pages} pages "
-        f"in {result.seconds:.2f} s; {len(result.errors)} error(s), "
-        f"{len(result.warnings)} warning(s)"
+        f"Preview {'patched' if result.patched else 'built'}: {result.posts} posts, "
+        f"{result.drafts} draft(s), {result.pages} pages in {result.seconds:.2f} s; "
+        f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
     )

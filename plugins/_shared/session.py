@@ -66,6 +66,10 @@ class BuildSession:
         self._key = key
         return False
 
+    def is_current(self, key: bytes) -> bool:
+        """Whether the last build's settings and code digested to `key` (nothing adopted)."""
+        return self._key is not None and key == self._key
+
     def lasting(self, owner: str) -> dict[Any, Any]:
         """The owner's state that stays valid across builds (checked on every use)."""
         return self._lasting.setdefault(owner, {})

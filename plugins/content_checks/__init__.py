@@ -39,6 +39,7 @@ from pelican import signals
 
 from plugins._shared import metadata as metadata_module
 from plugins._shared.diskmemo import digest_of, open_memo, source_digest
+from plugins._shared.patching import patch_aware, post_edited
 from plugins._shared.problems import log_problem
 from plugins._shared.session import session_of
 from plugins.content_checks.rules import ChecksSettings
@@ -79,6 +80,7 @@ def checks_version(settings: Mapping[str, Any]) -> str:
     ).hex()
 
 
+@patch_aware  # run again for a patched rebuild by check_again
 def check_content(generator: Any) -> None:
     """Log a problem for every content file Pelican would drop, misread or render badly."""
     settings = generator.settings
@@ -97,7 +99,17 @@ def check_content(generator: Any) -> None:
         log_problem(logger, problem)
 
 
+def check_again(generator: Any, **_: Any) -> None:
+    """A post was patched (plugins._shared.patching): check the site as a build would.
+
+    Every file's problems are reported again, as every build reports them; only the
+    edited file is read again (the others are remembered by modification time and size).
+    """
+    check_content(generator)
+
+
 def register() -> None:
     """Connect the checks; they run once per build, before any file is read."""
     # article_generator_init: the articles generator is created once, before any reading.
     signals.article_generator_init.connect(check_content)
+    post_edited.connect(check_again)

@@ -39,6 +39,9 @@ Settings:
         whose fields to digest, before more processes are worth starting (default 64).
     FASTBUILD_INCREMENTAL: skip pages whose inputs did not change since the last build
         (default True); see plugins/fastbuild/writer.py for what counts as an input.
+    FASTBUILD_PATCH: in `blog preview`, keep the last build and patch a post's new body
+        into it instead of building in full (default True; plugins/fastbuild/patch.py).
+    IGNORE_FILES (Pelican's): changed files matching it do not prevent a patch.
     MARKDOWN, FORMATTED_FIELDS, ARTICLE_PATHS, ARTICLE_EXCLUDES (Pelican's): read as
         Pelican's own reader does.
     OUTPUT_PATH, CACHE_PATH, OUTPUT_RETENTION, DELETE_OUTPUT_DIRECTORY,
@@ -59,8 +62,15 @@ from pelican.contents import Content, Static
 from pelican.generators import Generator
 from pelican.readers import MarkdownReader
 
+from plugins._shared.patching import patch_aware
 from plugins._shared.session import session_of
 from plugins.fastbuild.markdown_pool import Prefetch
+from plugins.fastbuild.patch import (
+    keep_finished_build,
+    keep_generators,
+    start_keeping,
+    stop_recording,
+)
 from plugins.fastbuild.reader import FastMarkdownReader
 from plugins.fastbuild.session import (
     remember_static_links,
@@ -70,11 +80,10 @@ from plugins.fastbuild.session import (
 )
 from plugins.fastbuild.settings import FastbuildSettings
 from plugins.fastbuild.taxonomy import linear_period_archives, linear_taxonomy_pages
-from plugins.fastbuild.writer import BuildState, IncrementalWriter
-
-STATE_ATTRIBUTE = "fastbuild_state"
+from plugins.fastbuild.writer import STATE_ATTRIBUTE, BuildState, IncrementalWriter, new_build_state
 
 
+@patch_aware
 def use_fast_markdown(readers: Any) -> None:
     """Read Markdown with FastMarkdownReader wherever Pelican would use its own."""
     for extension in MarkdownReader.file_extensions:
@@ -82,6 +91,7 @@ def use_fast_markdown(readers: Any) -> None:
             readers.reader_classes[extension] = FastMarkdownReader
 
 
+@patch_aware
 def speed_up_articles_generator(generator: Any) -> None:
     """Start the Markdown pool; make period archives and taxonomy pages linear-time."""
     # Instance attributes: only this build's generator is affected.
@@ -91,6 +101,7 @@ def speed_up_articles_generator(generator: Any) -> None:
     start_markdown_pool(generator)
 
 
+@patch_aware
 def use_session_reader_cache(generator: Any) -> None:
     """In a build session, read through the session's reader cache (session.py)."""
     session = session_of(generator.settings)
@@ -100,6 +111,7 @@ def use_session_reader_cache(generator: Any) -> None:
         remember_static_links(generator, session)
 
 
+@patch_aware
 def release_reader_cache(generator: Any) -> None:
     """Drop Pelican's in-memory reader cache once it is saved (outside a build session).
 
@@ -112,6 +124,7 @@ def release_reader_cache(generator: Any) -> None:
         generator.readers._cache = {}
 
 
+@patch_aware
 def use_session_templates(generator: Any) -> None:
     """In a build session, reuse compiled templates (session.py)."""
     session = session_of(generator.settings)
@@ -155,6 +168,7 @@ def uncached_markdown(generator: Any) -> list[str]:
     return paths
 
 
+@patch_aware
 def stop_markdown_pool(generator: Any) -> None:
     """Close the pool once every post has been read."""
     reader = generator.readers.readers.get("md")
@@ -186,26 +200,26 @@ class UrlFreezer(Generator):  # type: ignore[misc]  # Pelican is untyped
             ):
                 content.override_url = content.url
 
+    def patch_post(self, post: Any) -> None:
+        """Nothing to redo: a patch changes no URL (plugins._shared.patching)."""
+
 
 def url_freezer(pelican: Any) -> type[UrlFreezer]:
     """Hand Pelican the URL freezer."""
     return UrlFreezer
 
 
+@patch_aware  # a patched rebuild starts its own BuildState (patch.py)
 def start_incremental_build(pelican: Any) -> None:
     """Load the last build's manifest and take over cleaning the output folder."""
     if not FastbuildSettings.from_settings(pelican.settings).incremental:
         return
-    config = FastbuildSettings.from_settings(pelican.settings)
-    state = BuildState(pelican.settings, delete_stale=bool(pelican.delete_outputdir))
-    state.processes = config.processes
-    state.parallel_min = config.parallel_min_files
-    if pelican.delete_outputdir:
-        # Pelican would delete every output at the start of run(); keep the last build's
-        # pages (the writer decides which are still right) and delete the rest now.
-        pelican.delete_outputdir = False
-        state.clean_output(pelican.path)
-    setattr(pelican, STATE_ATTRIBUTE, state)
+    delete = bool(pelican.delete_outputdir)
+    # Pelican would delete every output at the start of run(); keep the last build's
+    # pages (the writer decides which are still right) and delete the rest now.
+    pelican.delete_outputdir = False
+    setattr(pelican, STATE_ATTRIBUTE, new_build_state(pelican.settings, pelican.path, delete))
+    start_keeping(pelican)  # blog preview keeps the build to patch the next save into
 
 
 def incremental_writer(pelican: Any) -> type[IncrementalWriter] | None:
@@ -229,6 +243,7 @@ def finish_incremental_build(pelican: Any) -> None:
     if isinstance(state, BuildState):
         state.render_deferred()
         state.finish()
+        keep_finished_build(pelican, state)
 
 
 def register() -> None:
@@ -248,3 +263,7 @@ def register() -> None:
     # Sent when the articles generator has written (deferred) its pages and feeds.
     signals.article_writer_finalized.connect(render_articles_in_background)
     signals.finalized.connect(finish_incremental_build)
+    # Patched rebuilds (patch.py): the generators of a build to keep; its warnings are
+    # recorded from `initialized` until the writer is asked for.
+    signals.all_generators_finalized.connect(keep_generators)
+    signals.get_writer.connect(stop_recording)

@@ -33,13 +33,15 @@ class FastbuildSettings:
     processes: int
     parallel_min_files: int
     incremental: bool
+    patch: bool = True
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> FastbuildSettings:
-        """Read FASTBUILD_PROCESSES, FASTBUILD_PARALLEL_MIN_FILES and FASTBUILD_INCREMENTAL."""
+        """Read FASTBUILD_PROCESSES, _PARALLEL_MIN_FILES, _INCREMENTAL and _PATCH."""
         processes = _int(settings, "FASTBUILD_PROCESSES", 0, 0, 64) or (os.cpu_count() or 1)
         return cls(
             processes=processes,
             parallel_min_files=_int(settings, "FASTBUILD_PARALLEL_MIN_FILES", 64, 1, 10**9),
             incremental=_bool(settings, "FASTBUILD_INCREMENTAL", True),
+            patch=_bool(settings, "FASTBUILD_PATCH", True),
         )

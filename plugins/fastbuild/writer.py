@@ -70,10 +70,12 @@ from plugins.fastbuild.fingerprint import (
     same_digest,
 )
 from plugins.fastbuild.session import Origin, fresh, thawed_objects
+from plugins.fastbuild.settings import FastbuildSettings
 
 logger = logging.getLogger(__name__)
 
 FORMAT = b"intrablog-fastbuild-1"
+STATE_ATTRIBUTE = "fastbuild_state"  # the Pelican object's BuildState
 _LIBRARIES = ("pelican", "jinja2", "markdown", "pygments", "nh3", "feedgenerator")
 _CONTENT_EXCLUDE = frozenset({"_context", "settings"})
 _MISSING = b"\x00missing"
@@ -480,7 +482,9 @@ class BuildState:
         this process then remembers for the next build as if it had computed them.
         """
         keys = sorted(
-            key for key, content in self.registry().items() if not isinstance(content, Static)
+            key
+            for key, content in self.registry().items()
+            if not isinstance(content, Static) and key not in self._fields
         )
         if self.processes < 2 or len(keys) < self.parallel_min or running_children():
             return
@@ -502,6 +506,20 @@ class BuildState:
             learned: list[Learned] = []
             done[key] = (self.field_digest(key, learned), learned)
         return done
+
+    def field_digests(self) -> dict[str, bytes]:
+        """The field digests this build worked out, by content key."""
+        return self._fields
+
+    def reuse_field_digests(self, known: Mapping[str, bytes], changed: Iterable[str]) -> None:
+        """Take the field digests of a kept build whose objects this build writes again.
+
+        For a patched rebuild (plugins.fastbuild.patch): the same content objects, of
+        which only those named `changed` may differ. Their pages are shown first.
+        """
+        changed = frozenset(changed)
+        self._fields.update((k, v) for k, v in known.items() if k not in changed)
+        self._fresh = changed if len(changed) <= FRESH_FIRST else frozenset()
 
     def first_to_show(self, local: Mapping[str, Any]) -> bool:
         """Whether a page is the very post or page an author just saved.
@@ -688,6 +706,19 @@ class BuildState:
         self.rendered += 1
 
 
+def new_build_state(
+    settings: Mapping[str, Any], source_path: str, delete_stale: bool
+) -> BuildState:
+    """A BuildState for one build; with `delete_stale`, outputs left from before are swept."""
+    config = FastbuildSettings.from_settings(settings)
+    state = BuildState(settings, delete_stale=delete_stale)
+    state.processes = config.processes
+    state.parallel_min = config.parallel_min_files
+    if delete_stale:
+        state.clean_output(source_path)
+    return state
+
+
 def _snapshot_digests(
     origin: Origin, attributes: Mapping[str, Any], learned: list[Learned] | None = None
 ) -> Callable[[str, Any, Callable[[], bytes]], bytes]:
@@ -788,8 +819,28 @@ class FeedJob(Job):
         # The build already claimed the path when it deferred the feed.
         writer._written_files.discard(self.path)
         writer._overridden_files.discard(self.path)
-        Writer.write_feed(writer, *self.arguments)
+        with absolute_links(self.arguments[1]):
+            Writer.write_feed(writer, *self.arguments)
         return self.keys
+
+
+@contextmanager
+def absolute_links(context: dict[str, Any]) -> Iterator[None]:
+    """Resolve the links in feed items' summaries against SITEURL while a feed is written.
+
+    Pelican resolves them against the `localsiteurl` the last page written left in the
+    context: relative to some page, so wrong in a feed, and different for every order
+    pages are written in (an incremental build writes fewer pages than a clean one).
+    """
+    before = context.get("localsiteurl", _MISSING)
+    context["localsiteurl"] = context.get("SITEURL", "")
+    try:
+        yield
+    finally:
+        if before is _MISSING:
+            context.pop("localsiteurl", None)
+        else:
+            context["localsiteurl"] = before
 
 
 def running_children() -> int:
@@ -1072,9 +1123,10 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
     ) -> Any:
         """Write a feed, unless the file is up to date with its items."""
         if not path:
-            return super().write_feed(
-                elements, context, path, url, feed_type, override_output, feed_title
-            )
+            with absolute_links(context):
+                return super().write_feed(
+                    elements, context, path, url, feed_type, override_output, feed_title
+                )
         state = self.state
         state.bind(context)
         complete_path = sanitised_join(self.output_path, path)
@@ -1103,9 +1155,10 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
                 )
             return None
         dropped = complete_path in self._overridden_files and not override_output
-        feed = super().write_feed(
-            elements, context, path, url, feed_type, override_output, feed_title
-        )
+        with absolute_links(context):
+            feed = super().write_feed(
+                elements, context, path, url, feed_type, override_output, feed_title
+            )
         if not dropped:
             state.record(relative, complete_path, signature, keys)
         return feed

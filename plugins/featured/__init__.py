@@ -29,6 +29,7 @@ from typing import Any
 from pelican import signals
 
 from plugins._shared.catalog import read_profiles, read_teams
+from plugins._shared.patching import patch_aware
 from plugins._shared.problems import Problem, log_problem
 from plugins.featured.config import FeaturedSettings
 from plugins.featured.selection import (
@@ -61,6 +62,7 @@ def report(problems: list[Problem]) -> None:
             log_problem(logger, problem)
 
 
+@patch_aware  # reads slugs, titles and the curation file: never a body
 def add_curation(generator: Any) -> None:
     """Add featured_posts, spotlights and banner to the context; mark featured articles."""
     config = FeaturedSettings.from_settings(generator.settings)

@@ -13,6 +13,8 @@ Settings:
     GIT_METADATA_HISTORY_URL: "history" link, e.g. ".../-/commits/main/{path}".
     GIT_METADATA_IGNORE_EMAILS: fnmatch patterns of commit author emails (bots, bulk
         imports) whose commits neither credit anyone nor change dates.
+    IGNORE_FILES (Pelican's): in a patched rebuild (plugins._shared.patching), files
+        matching it (editors' backups) may appear in `git status` without a full build.
     BUILD_SESSION (runtime, plugins._shared.session): in `blog preview`, the parsed log
         is kept while HEAD names the same commit (`git status` still runs every build).
 
@@ -29,11 +31,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pelican import signals
 
+from plugins._shared.patching import CannotPatch, patch_aware, post_edited
 from plugins._shared.problems import Problem, Severity, log_problem
 from plugins._shared.session import session_of
 from plugins.git_metadata.history import (
@@ -85,15 +89,22 @@ class GitState:
         return self.history.files.get(relative), relative.as_posix()
 
 
+def read_git_history(generator: Any, settings: GitMetadataSettings) -> RepoHistory | None:
+    """Read the content folder's history (the parsed log is kept in a build session)."""
+    session = session_of(generator.settings)
+    memo = session.lasting("git_metadata") if session is not None else None
+    return read_history(
+        Path(generator.settings["PATH"]), ignore_emails=settings.ignore_emails, memo=memo
+    )
+
+
 def history_state(generator: Any, settings: GitMetadataSettings) -> GitState:
     """Read history once per build; later handlers reuse it from the shared context."""
     state = generator.context.get(CONTEXT_KEY)
     if isinstance(state, GitState):
         return state
     content = Path(generator.settings["PATH"])
-    session = session_of(generator.settings)
-    memo = session.lasting("git_metadata") if session is not None else None
-    history = read_history(content, ignore_emails=settings.ignore_emails, memo=memo)
+    history = read_git_history(generator, settings)
     where = PurePosixPath(content.name)
     if history is None:
         message = (
@@ -129,6 +140,68 @@ def annotate(contents: Iterable[Any], state: GitState, settings: GitMetadataSett
             content.locale_modified = updated.strftime(content.date_format)
 
 
+def same_history_except_dates(
+    old: GitState, new: GitState, post: Any, ignored: Iterable[str] = ()
+) -> bool:
+    """Whether `new` says what `old` did, but for the date of `post`'s own uncommitted edit.
+
+    A patched rebuild (plugins._shared.patching) may only see the edited file turn
+    uncommitted with a later modification time: any other change (a commit, another
+    file edited, renamed or added) needs a full rebuild. Files whose name matches an
+    `ignored` pattern (Pelican's IGNORE_FILES: editors' backups) do not count.
+    """
+    before, after = old.history, new.history
+    if before is None or after is None:
+        return before is after  # no repository: file dates are read per post
+    if before.root != after.root or before.shallow != after.shallow:
+        return False
+    patterns = tuple(ignored)
+
+    def counted(files: dict[PurePosixPath, FileHistory]) -> set[PurePosixPath]:
+        return {n for n in files if not any(fnmatch(n.name, p) for p in patterns)}
+
+    names = counted(after.files)
+    if names != counted(before.files):
+        return False
+    try:
+        edited: PurePosixPath | None = after.relative(Path(post.source_path))
+    except ValueError:
+        edited = None
+    for name in names:
+        found, known = after.files[name], before.files[name]
+        if found is known:
+            continue
+        if name == edited:
+            if found.commits != known.commits or found.created != known.created:
+                return False
+        elif found != known:
+            return False
+    return True
+
+
+def patch_post_history(generator: Any, post: Any, fresh: Any, **_: Any) -> None:
+    """Read history again for a patched post (plugins._shared.patching) and annotate it."""
+    settings = GitMetadataSettings.from_settings(generator.settings)
+    if not settings.enabled:
+        return
+    old = generator.context.get(CONTEXT_KEY)
+    if not isinstance(old, GitState):
+        raise CannotPatch("git history was not read by the last build")
+    state = GitState(history=read_git_history(generator, settings), site_root=old.site_root)
+    if not same_history_except_dates(
+        old, state, post, generator.settings.get("IGNORE_FILES") or ()
+    ):
+        raise CannotPatch("git history changed beyond the edited post's date")
+    for name in ("modified", "locale_modified"):  # as read, before annotate moved them
+        if name in vars(fresh):
+            setattr(post, name, vars(fresh)[name])
+        else:
+            vars(post).pop(name, None)
+    generator.context[CONTEXT_KEY] = state
+    annotate([post], state, settings)
+
+
+@patch_aware  # redone for a patched post by patch_post_history
 def add_post_history(generator: Any) -> None:
     """Annotate every post (published, hidden and draft) with its history."""
     settings = GitMetadataSettings.from_settings(generator.settings)
@@ -139,6 +212,7 @@ def add_post_history(generator: Any) -> None:
         )
 
 
+@patch_aware  # pages never change in a patched rebuild
 def add_page_history(generator: Any) -> None:
     """Annotate every page with its history."""
     settings = GitMetadataSettings.from_settings(generator.settings)
@@ -153,3 +227,4 @@ def register() -> None:
     """Connect the handlers; they run after all content is read."""
     signals.article_generator_finalized.connect(add_post_history)
     signals.page_generator_finalized.connect(add_page_history)
+    post_edited.connect(patch_post_history)

@@ -183,6 +183,8 @@ class PeopleGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
     """Profiles, teams, experts and recognition for one build."""
 
     directory: Directory | None = None
+    # What annotate needs besides the post, kept for a patched rebuild (patch_post).
+    _annotating: tuple[Mapping[str, str], Mapping[str, str], PeopleSettings, datetime] | None = None
 
     def generate_context(self) -> None:
         """Read profiles, check them and the posts' authors, and add the template variables."""
@@ -218,6 +220,7 @@ class PeopleGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         self.directory = directory
         for post, fact in zip(published, facts, strict=True):
             self.annotate(post, fact, directory, settings, now)
+        self._annotating = (slug_by_email, names, settings, now)
         self.context.update(
             people=directory.people,
             people_by_slug=directory.by_slug,
@@ -252,6 +255,19 @@ class PeopleGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             if limit is not None
             else None
         )
+
+    def patch_post(self, post: Any) -> None:
+        """Annotate a patched post again (plugins._shared.patching): its git date may be new.
+
+        Nothing else here reads a post's body or its git date: the directory, experts and
+        recognition count posts, topics and commits, which a patch never changes.
+        """
+        if self.directory is None or self._annotating is None:
+            return
+        if not any(p is post for p in self.context.get("articles", [])):
+            return  # drafts and hidden posts are not annotated
+        slug_by_email, names, settings, now = self._annotating
+        self.annotate(post, post_facts(post, slug_by_email, names), self.directory, settings, now)
 
     def generate_output(self, writer: Any) -> None:
         """Write team pages and feeds, the experts page, sorted directories, empty profiles."""

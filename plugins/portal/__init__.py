@@ -135,6 +135,9 @@ class PortalGenerator(Generator):  # type: ignore[misc]
     def generate_context(self) -> None:
         """Nothing to add: the portal only reads the published posts."""
 
+    def patch_post(self, post: Any) -> None:
+        """Nothing to redo: everything is computed when writing (plugins._shared.patching)."""
+
     def generate_output(self, writer: Any) -> None:
         """Write feeds/*.json and embed/*.html into the output directory."""
         config = PortalSettings.from_settings(self.settings)

@@ -30,6 +30,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from plugins._shared.diskmemo import DiskMemo, digest_of, open_memo, source_digest
+from plugins._shared.patching import patch_aware, post_edited
 from plugins._shared.problems import SettingsError
 from plugins.reading import aids as aids_module
 from plugins.reading.aids import neighbours, reading_facts, reading_minutes
@@ -85,6 +86,7 @@ def remembered_facts(html: str, memo: DiskMemo | None, version: str) -> tuple[in
     return found[0], list(found[1])
 
 
+@patch_aware  # only a head start for annotate
 def prepare_aids(instance: Any) -> None:
     """Compute an object's reading facts as it is created (while Markdown workers run).
 
@@ -106,6 +108,15 @@ def prepare_aids(instance: Any) -> None:
     remembered_facts(instance._content or "", memo, source_digest(aids_module.__file__))
 
 
+def patch_post_aids(generator: Any, post: Any, **_: Any) -> None:
+    """Reading time and table of contents of a patched post (plugins._shared.patching).
+
+    Its neighbours stay: a patch never changes a date.
+    """
+    annotate([post], generator.settings, "posts", generator.context)
+
+
+@patch_aware  # redone for a patched post by patch_post_aids
 def add_post_aids(generator: Any) -> None:
     """Annotate posts and link each published post to its neighbours."""
     annotate(
@@ -120,6 +131,7 @@ def add_post_aids(generator: Any) -> None:
         newest_first[index].older = older
 
 
+@patch_aware  # pages never change in a patched rebuild
 def add_page_aids(generator: Any) -> None:
     """Annotate pages with reading time and table of contents."""
     annotate(
@@ -135,3 +147,4 @@ def register() -> None:
     signals.content_object_init.connect(prepare_aids)
     signals.article_generator_finalized.connect(add_post_aids)
     signals.page_generator_finalized.connect(add_page_aids)
+    post_edited.connect(patch_post_aids)

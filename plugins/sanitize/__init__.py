@@ -30,6 +30,7 @@ from typing import Any
 from pelican import signals
 
 from plugins._shared.diskmemo import DiskMemo, digest_of, open_memo, source_digest
+from plugins._shared.patching import patch_aware
 from plugins.sanitize import policy as policy_module
 from plugins.sanitize.policy import SanitizePolicy, sanitize_html
 
@@ -82,6 +83,7 @@ def sanitizer_for(instance: Any) -> Sanitizer:
     return found
 
 
+@patch_aware  # runs as a patched post is read again
 def sanitize_content(instance: Any) -> None:
     """Replace the body and the summary metadata of `instance` with sanitized HTML."""
     sanitizer = sanitizer_for(instance)
@@ -94,6 +96,7 @@ def sanitize_content(instance: Any) -> None:
         instance._summary = clean
 
 
+@patch_aware  # a memo: saved by the next full build
 def save_memo(generator: Any) -> None:
     """Save what this build sanitized (posts and pages are all read by now)."""
     found = generator.context.get(MEMO_KEY)

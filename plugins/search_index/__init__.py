@@ -47,6 +47,7 @@ from pelican.generators import Generator, PelicanTemplateNotFound
 
 from plugins._shared.background import ForkJob
 from plugins._shared.diskmemo import DiskMemo, digest_of, open_memo, source_digest
+from plugins._shared.patching import patch_aware
 from plugins.search_index import related as related_module
 from plugins.search_index.config import SearchIndexSettings
 from plugins.search_index.documents import source_of
@@ -54,7 +55,7 @@ from plugins.search_index.opensearch import OPENSEARCH_FILE, render_opensearch
 from plugins.search_index.people_file import collect, write_people
 from plugins.search_index.profiles import read_authors
 from plugins.search_index.related import RelatedInput, related_posts
-from plugins.search_index.writer import IndexReport, update_index
+from plugins.search_index.writer import IndexReport, update_documents, update_index
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ SHELL_FILE = "search.html"
 RELATED_CACHE = "related-posts.pickle"  # in CACHE_PATH
 
 
+@patch_aware  # reads titles, tags, series and dates: never a body
 def add_related_posts(generator: Any) -> None:
     """Give every published post its `related_posts` (drafts and hidden posts get none)."""
     count = SearchIndexSettings.from_settings(generator.settings).related_count
@@ -117,6 +119,19 @@ def index_posts(articles: list[Any], authors_dir: Path, config: SearchIndexSetti
     return update_index(config.index_dir, sources)
 
 
+def index_edited_posts(
+    articles: list[Any], edited: frozenset[str], authors_dir: Path, config: SearchIndexSettings
+) -> IndexReport:
+    """Update only the `edited` posts (source paths) when the index allows; else all of them."""
+    logging.getLogger("pelican.contents").addFilter(_NoLinkWarnings())
+    profiles = read_authors(authors_dir)
+    sources = [source_of(a, profiles) for a in articles if str(a.source_path) in edited]
+    report = update_documents(config.index_dir, sources)
+    if report is None:
+        return update_index(config.index_dir, [source_of(a, profiles) for a in articles])
+    return report
+
+
 class SearchIndexGenerator(Generator):  # type: ignore[misc]
     """Update the index and write the search shell and OpenSearch description."""
 
@@ -131,6 +146,14 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
     def generate_context(self) -> None:
         """Nothing to add to the context."""
 
+    def patch_post(self, post: Any) -> None:
+        """One post's body changed (plugins._shared.patching): re-index it alone, now."""
+        self._job = ForkJob(
+            index_edited_posts,
+            *self._index_arguments(self.context.get("articles", []), {str(post.source_path)}),
+        )
+
+    @patch_aware  # started again, for the patched post, by patch_post
     def start_indexing(self, generator: Any) -> None:
         """Start indexing the published posts in a background process."""
         if generator.context is not self.context:
@@ -138,9 +161,10 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
         signals.article_generator_pretaxonomy.disconnect(self.start_indexing)
         self._job = ForkJob(index_posts, *self._index_arguments(generator.articles))
 
-    def _index_arguments(self, articles: list[Any]) -> tuple[list[Any], Path, SearchIndexSettings]:
+    def _index_arguments(self, articles: list[Any], *edited: set[str]) -> tuple[Any, ...]:
         return (
             list(articles),
+            *(frozenset(paths) for paths in edited),
             Path(self.settings["PATH"]) / "authors",
             SearchIndexSettings.from_settings(self.settings),
         )

@@ -163,6 +163,50 @@ def _write(
     writer.commit()
 
 
+def update_documents(index_dir: Path, sources: Sequence[DocumentSource]) -> IndexReport | None:
+    """Add or replace only `sources` (some posts; every other post is unchanged).
+
+    For a rebuild that patched one post (plugins.fastbuild.patch): nothing is deleted and
+    the other posts' hashes are kept. Returns None when only a full update can tell (no
+    index yet, another schema, or a spelling vocabulary out of step with the index).
+    """
+    started = time.perf_counter()
+    state = _read_state(index_dir)
+    if not (
+        index_dir.is_dir()
+        and index.exists_in(str(index_dir))
+        and state.get("schema_version") == s.SCHEMA_VERSION
+    ):
+        return None
+    try:
+        ix = index.open_dir(str(index_dir))
+        known = _known_hashes(ix, state)
+        vocabulary = Vocabulary.load(index_dir)
+        if vocabulary is None or set(vocabulary.documents) != set(known):
+            return None
+        changed = [src for src in sources if known.get(src.path) != src.content_hash]
+        if changed:
+            _update(ix, index_dir, vocabulary, changed, [])
+        hashes = {**known, **{src.path: src.content_hash for src in sources}}
+        updated = sum(1 for src in changed if src.path in known)
+        report = IndexReport(
+            documents=len(hashes),
+            added=len(changed) - updated,
+            updated=updated,
+            deleted=0,
+            unchanged=len(hashes) - len(changed),
+            rebuilt=False,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        if changed:
+            _write_state(index_dir, ix.latest_generation(), dict(sorted(hashes.items())), report)
+    except index.LockError as error:
+        raise BlogError(
+            f"{index_dir}: the search index is locked by another build; retry when it ends"
+        ) from error
+    return report
+
+
 def update_index(index_dir: Path, sources: Sequence[DocumentSource]) -> IndexReport:
     """Bring the index at `index_dir` in line with `sources` (the published posts)."""
     started = time.perf_counter()

@@ -35,6 +35,12 @@ class SitemapGenerator(Generator):  # type: ignore[misc]
         signals.content_written.connect(self.add_written)
         signals.finalized.connect(self.write_sitemap)
 
+    def patch_post(self, post: Any) -> None:
+        """Ready for the output phase of a patched rebuild (plugins._shared.patching)."""
+        self.written = []
+        signals.content_written.connect(self.add_written)
+        signals.finalized.connect(self.write_sitemap)
+
     def add_written(self, path: str, context: Any = None) -> None:
         """Remember a file the writer produced."""
         self.written.append(path)

@@ -126,6 +126,13 @@ class StatsGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             STATS_URL=settings.url,
         )
 
+    def patch_post(self, post: Any) -> None:
+        """Nothing to redo: a post's record holds no part of its body (plugins._shared.patching).
+
+        Its git history may now say "uncommitted" with a later date; the record reads only
+        the commits (the lead time), which a patch never changes (plugins.git_metadata).
+        """
+
     def generate_output(self, writer: Any) -> None:
         """Write stats/ and stats/<team>/."""
         if self.stats is None:
