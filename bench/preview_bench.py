@@ -107,13 +107,15 @@ class PreviewTimes:
     served: float
     built: float
     peak_mb: float
+    patched: int  # edits patched into the kept build (the rest were built in full)
 
 
 class BuildLog:
-    """The preview's stdout, read on a thread: when each "Preview built" line arrived."""
+    """The preview's stdout, read on a thread: when each build's summary line arrived."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.built: list[float] = []
+        self.patched = 0  # how many of them patched the kept build (plugins.fastbuild.patch)
         self.lines: list[str] = []
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
@@ -122,8 +124,9 @@ class BuildLog:
         for raw in stream:
             line = raw.decode("utf-8", "replace").rstrip()
             self.lines.append(line)
-            if line.startswith("Preview built:"):
+            if line.startswith(("Preview built:", "Preview patched:")):
                 self.built.append(time.monotonic())
+                self.patched += line.startswith("Preview patched:")
 
     def wait_for_build(self, count: int, limit: float) -> float:
         """Wait until `count` builds were logged; return when the last one was."""
@@ -164,7 +167,10 @@ def preview_rebuild(root: Path) -> PreviewTimes:
             served.append(wait_for(url, marker, EDIT_LIMIT, process) - started)
             built.append(log.wait_for_build(n + 2, EDIT_LIMIT) - started)
         return PreviewTimes(
-            statistics.median(served), statistics.median(built), peak_rss_mb(process.pid)
+            statistics.median(served),
+            statistics.median(built),
+            peak_rss_mb(process.pid),
+            log.patched,
         )
     finally:
         process.send_signal(signal.SIGINT)
@@ -181,11 +187,11 @@ def main() -> None:
     work = Path(os.environ.get("BENCH_DIR", HERE / ".work")).resolve()
     root = prepare(work, args.posts)
     times = preview_rebuild(root)
-    print("| scenario | save to page served, s | save to rebuild done, s | peak RSS MB |")
-    print("|---|---|---|---|")
+    print("| scenario | save to page served, s | save to rebuild done, s | peak RSS MB | patched |")
+    print("|---|---|---|---|---|")
     print(
         f"| preview: one-post edit, {args.posts} posts | {times.served:.2f} | "
-        f"{times.built:.2f} | {times.peak_mb:.0f} |"
+        f"{times.built:.2f} | {times.peak_mb:.0f} | {times.patched} of {EDITS} |"
     )
 
 

@@ -407,6 +407,10 @@ def main() -> None:
         f"| one-post rebuild in `blog preview`, save to rebuild done, s | – | "
         f"{preview_times.built:.2f} | |"
     )
+    print(
+        f"| `blog preview` edits patched into the kept build | – | "
+        f"{preview_times.patched} of {preview_bench.EDITS} | |"
+    )
     print(f"| `blog preview` process, peak MB (RSS) | – | {preview_times.peak_mb:.1f} | |")
     print(f"| search index full build (in the cold build), s | – | {index_build:.2f} | |")
     print(f"| search index update (in the rebuild), s | – | {index_update:.2f} | |")
