@@ -135,6 +135,14 @@ def test_every_other_change_is_built_in_full(repo: Path, tmp_path: Path) -> None
 
     step("deleted", deleted)
 
+    def curation_deleted() -> list[Path]:
+        # Not a source Pelican reads, and not committed: only its name says it mattered.
+        (content / "featured.yml").unlink()
+        rewrite(posts / "p2.md", "Body 2 again", "Body 2 once more")
+        return [content / "featured.yml", posts / "p2.md"]
+
+    step("curation deleted", curation_deleted)
+
     def committed() -> list[Path]:
         rewrite(posts / "p4.md", "Body 4", "Body four")
         commit(repo, {}, "Edit p4", date="2026-03-18T10:00:00+00:00")

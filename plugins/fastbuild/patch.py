@@ -37,7 +37,7 @@ Settings:
 """
 
 # os.path on plain strings, as Pelican spells source paths.
-# ruff: noqa: PTH100, PTH110, PTH113, PTH118, PTH119
+# ruff: noqa: PTH100, PTH110, PTH113, PTH118, PTH119, PTH122
 
 from __future__ import annotations
 
@@ -73,6 +73,12 @@ logger = logging.getLogger(__name__)
 OWNER = "fastbuild-patch"  # the session's volatile state: "building", then "kept"
 MAX_AGE = 600.0  # seconds a kept build is patched before a full rebuild refreshes it
 BODY = frozenset({"_content"})  # the attributes a patch may change
+# A deleted file with one of these suffixes may have been read by a plugin (a profile, the
+# curation file, the views file): its deletion is a change to the site.
+READ_SUFFIXES = frozenset(
+    {".md", ".markdown", ".mkd", ".mdown", ".html", ".htm", ".rst", ".txt",
+     ".yml", ".yaml", ".json", ".toml", ".csv", ".py"}
+)  # fmt: skip
 # Signals sent while the context is built: their receivers must be patch-aware.
 CONTEXT_SIGNALS = (
     "readers_init", "generator_init", "content_object_init",
@@ -245,7 +251,11 @@ def _check_generators(generators: list[Any]) -> None:
 
 
 def _edited_source(kept: KeptBuild, articles: Any, changed: Iterable[str]) -> str:
-    """The one source file that changed; editors' temporary files do not count."""
+    """The one source file that changed; editors' temporary files do not count.
+
+    Those are files matching IGNORE_FILES, and deleted files the build never read (such as
+    vim's probe file `4913`, created and deleted as it saves).
+    """
     settings = kept.pelican.settings
     ignored = list(settings.get("IGNORE_FILES") or ())
     context = articles.context
@@ -262,8 +272,8 @@ def _edited_source(kept: KeptBuild, articles: Any, changed: Iterable[str]) -> st
             if not os.path.isfile(path):
                 raise CannotPatch(f"{path}: a folder changed")
             found.add(path)
-        elif path in known:
-            raise CannotPatch(f"{path}: a source was deleted")
+        elif path in known or os.path.splitext(path)[1].lower() in READ_SUFFIXES:
+            raise CannotPatch(f"{path}: a file the build may read was deleted")
     if len(found) != 1:
         raise CannotPatch(f"{len(found)} files changed, not one")
     return found.pop()
