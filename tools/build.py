@@ -324,6 +324,7 @@ def patch_site(
 def _ending(session: BuildSession | None) -> Iterator[None]:
     """A session build's end: a failure drops what describes the output; nothing is kept alive."""
     from plugins._shared.patching import CannotPatch
+    from plugins.fastbuild.patch import stop_recording
     from plugins.fastbuild.session import release_build
 
     try:
@@ -335,6 +336,7 @@ def _ending(session: BuildSession | None) -> Iterator[None]:
             session.failed()
         raise
     finally:
+        stop_recording()  # a build that failed before writing still records warnings
         if session is not None:
             release_build(session)  # the session keeps nothing of this build's posts
 
