@@ -178,11 +178,10 @@ def stop_markdown_pool(generator: Any) -> None:
 
 
 class UrlFreezer(Generator):  # type: ignore[misc]  # Pelican is untyped
-    """Compute each post's and page's URL and output path once; Pelican formats them on
-    every access.
+    """Compute each post's and page's URL once; Pelican formats it on every access.
 
-    `override_url` and `override_save_as` are Pelican's own attributes for a URL and a
-    path given in metadata; setting them to what Pelican computes changes no output. Pelican calls
+    `override_url` is Pelican's own attribute for a URL given in metadata; setting it to
+    the URL Pelican computes changes no output. Pelican calls
     `refresh_metadata_intersite_links` on every generator after all of them built their
     context and after `all_generators_finalized`, right before writing: slugs, dates and
     categories are final by then, whatever order plugins run in.
@@ -192,13 +191,14 @@ class UrlFreezer(Generator):  # type: ignore[misc]  # Pelican is untyped
         """Nothing to add."""
 
     def refresh_metadata_intersite_links(self) -> None:
-        """Freeze the URL and path of every post and page (any status) in the context."""
+        """Freeze the URL of every post and page (any status) in the context."""
         for content in dict(self.context.get("generated_content") or {}).values():
-            if isinstance(content, Content) and not isinstance(content, Static):
-                if not hasattr(content, "override_url"):
-                    content.override_url = content.url
-                if not hasattr(content, "override_save_as"):
-                    content.override_save_as = content.save_as
+            if (
+                isinstance(content, Content)
+                and not isinstance(content, Static)
+                and not hasattr(content, "override_url")
+            ):
+                content.override_url = content.url
 
     def patch_post(self, post: Any) -> None:
         """Nothing to redo: a patch changes no URL (plugins._shared.patching)."""
