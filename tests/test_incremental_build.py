@@ -232,3 +232,56 @@ def test_incremental_build_deletes_strays_and_emptied_folders(make_site: MakeSit
         assert not (site / stray).exists() and not (site / stray).is_symlink(), stray
     assert (site / ".keep-me/data.txt").read_text() == "retained"
     assert (site / "index.html").is_file()
+
+
+def test_a_page_is_rendered_again_only_when_what_it_read_changed(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    # The archives read each post's title, URL, date and authors, not its body: a body edit
+    # leaves them alone, a title edit renders them again (and both equal a clean build).
+    root = change_test_site(make_site, tmp_path)
+    site = root / "output" / "site"
+    archives = site / "archives/index.html"
+    page = site / "posts/2026/post-number-5/index.html"
+    assert not build_site(root).errors
+
+    def stamps() -> tuple[int, int]:
+        return archives.stat().st_mtime_ns, page.stat().st_mtime_ns
+
+    before = stamps()
+    path = root / "content/posts/2026/p5.md"
+    edit(path, path.read_text(encoding="utf-8").replace("Body 5", "Body five"))
+    assert not build_site(root).errors
+    after_body = stamps()
+    assert after_body[0] == before[0] and after_body[1] != before[1]
+    assert_like_clean_build(root, tmp_path / "clean-body")
+    edit(path, path.read_text(encoding="utf-8").replace("Post number 5", "Post five"))
+    assert not build_site(root).errors
+    assert archives.stat().st_mtime_ns != after_body[0]  # (the slug, and the page, moved)
+    assert "Post five" in archives.read_text(encoding="utf-8")
+    assert_like_clean_build(root, tmp_path / "clean-title")
+
+
+def test_what_a_page_read_is_recorded_per_attribute_or_whole() -> None:
+    from pelican.contents import Article
+
+    from plugins.fastbuild.writer import views_of
+
+    post = object.__new__(Article)
+    post.__dict__.update(
+        relative_source_path="posts/a.md", title="A", override_url="posts/a/", metadata={}
+    )
+    other = object.__new__(Article)
+    other.__dict__.update(relative_source_path="posts/b.md", title="B")
+
+    def views(*reads: tuple[Article, str | None]) -> set[str]:
+        return set(views_of({(id(obj), name): obj for obj, name in reads}))
+
+    assert views((post, "title"), (post, "url")) == {
+        "posts/a.md\x00title", "posts/a.md\x00override_url"
+    }  # fmt: skip
+    assert views((post, "modified")) == {"posts/a.md\x00modified"}  # not set: "absent"
+    assert views((post, "title"), (post, "summary")) == {"posts/a.md"}  # a property
+    assert views((post, "metadata")) == {"posts/a.md"}  # mirrors other attributes
+    assert views((post, None), (other, "title")) == {"posts/a.md", "posts/b.md\x00title"}
+    assert views((other, "url")) == {"posts/b.md"}  # no frozen URL: Pelican formats it

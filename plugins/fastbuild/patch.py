@@ -102,7 +102,8 @@ class KeptBuild:
     started: float  # time.time() when the full build began
     records: list[logging.LogRecord] = field(default_factory=list)  # context-phase warnings
     generators: list[Any] = field(default_factory=list)
-    fields: dict[str, bytes] = field(default_factory=dict)  # the last field digests
+    # The last build's field and attribute digests (BuildState.field_digests).
+    digests: tuple[dict[str, bytes], dict[str, bytes]] = field(default_factory=lambda: ({}, {}))
     delete_stale: bool = False
 
 
@@ -163,7 +164,7 @@ def keep_finished_build(pelican: Any, state: BuildState) -> None:
     store = session.volatile(OWNER)
     kept = store.pop("building", None)
     if isinstance(kept, KeptBuild) and kept.pelican is pelican and kept.generators:
-        kept.fields = state.field_digests()
+        kept.digests = state.field_digests()
         kept.delete_stale = state.delete_stale
         store["kept"] = kept
 
@@ -356,7 +357,7 @@ def _write_again(kept: KeptBuild, post: Any) -> None:
     """The output phase of Pelican.run, on the kept generators, with a new BuildState."""
     pelican = kept.pelican
     state = new_build_state(pelican.settings, pelican.path, kept.delete_stale)
-    state.reuse_field_digests(kept.fields, {content_key(post)})
+    state.reuse_field_digests(kept.digests, {content_key(post)})
     setattr(pelican, STATE_ATTRIBUTE, state)
     writer = pelican._get_writer()
     for generator in kept.generators:

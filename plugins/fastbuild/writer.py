@@ -14,11 +14,14 @@ size and modification time) is kept. A fingerprint covers:
   writer's per-page values (SITEURL, output_file, pagination), the keyword arguments
   (article, articles, tag, ...) and the global context (pages, featured_posts, people,
   tags, ...). Values are digested deeply, except that a post is a *reference*;
-- the field digest of every post whose attributes the template actually read while
-  rendering the page last time (recorded through Jinja's attribute and item access): all
-  its attributes (metadata, HTML, plugin values such as related_posts or reading_time;
-  other posts among them by reference) plus its HTML with internal links resolved, so a
-  renamed link target counts.
+- what the template actually read of each post while rendering the page last time
+  (recorded through Jinja's attribute and item access, `views_of`): the digest of each
+  attribute it read that is set on the post (or "absent"), so the archives, which read
+  titles, URLs and dates, are not rendered again when a body changes; or, when it read a
+  property or method (`summary`, `content`), `metadata` or the body, the post's field
+  digest: all its attributes (metadata, HTML, plugin values such as related_posts or
+  reading_time; other posts among them by reference) plus its HTML with internal links
+  resolved, so a renamed link target counts.
 
 The theme contract this relies on: templates read posts through attribute or item access
 (`post.title`, `post['title']`, filters with `attribute=`), and objects that plugins hang
@@ -37,6 +40,7 @@ the manifest's files survive the start of a build). Skipped pages still send
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -79,6 +83,7 @@ STATE_ATTRIBUTE = "fastbuild_state"  # the Pelican object's BuildState
 _LIBRARIES = ("pelican", "jinja2", "markdown", "pygments", "nh3", "feedgenerator")
 _CONTENT_EXCLUDE = frozenset({"_context", "settings"})
 _MISSING = b"\x00missing"
+_ABSENT = b"\x00absent"  # the attribute a page read is not set on the object
 RENDER_BATCH = 25  # pages rendered between two looks for a free core
 CHECK_BATCH = 250  # pages checked (found unchanged) between two looks for a free core
 FRESH_FIRST = 8  # at most this many posts read afresh in a session build: their pages first
@@ -153,11 +158,19 @@ def _loader_digest(loader: BaseLoader | None, h: Any) -> bool:
     return False  # e.g. TEMPLATE_PAGES' temporary file loader: unknown, never skip
 
 
+# What a page read of one content object, by (id, attribute name; None: the object as a whole)
+Touched = dict[tuple[int, str | None], Any]
+# Attributes a page's fingerprint never takes alone: `metadata` encodes its entries as
+# references to the attributes they mirror, and the body is read through properties.
+_WHOLE = frozenset({"metadata", "_content", "_summary", *_CONTENT_EXCLUDE})
+_VIEW = "\x00"  # separates a content key from an attribute name in a recorded view
+
+
 class Tracker:
-    """Record the content objects a template reads while one page renders."""
+    """Record which attributes of which content objects a template reads for one page."""
 
     def __init__(self) -> None:
-        self.touched: dict[int, Any] | None = None
+        self.touched: Touched | None = None
 
     def install(self, env: Environment) -> None:
         """Route the environment's attribute and item access through the tracker."""
@@ -170,7 +183,7 @@ class Tracker:
         def getattr_(obj: Any, attribute: str) -> Any:
             touched = tracker.touched
             if touched is not None and isinstance(obj, Content):
-                touched[id(obj)] = obj
+                touched[(id(obj), attribute)] = obj
             # Environment.getattr's fast path inlined: this runs for every `.x` rendered.
             try:
                 return getattr(obj, attribute)
@@ -180,7 +193,7 @@ class Tracker:
         def getitem(obj: Any, argument: Any) -> Any:
             touched = tracker.touched
             if touched is not None and isinstance(obj, Content):
-                touched[id(obj)] = obj
+                touched[(id(obj), argument if type(argument) is str else None)] = obj
             return base_getitem(env, obj, argument)
 
         # Compiled templates call environment.getattr/getitem for every `.x` and `[x]`,
@@ -190,9 +203,9 @@ class Tracker:
         env.fastbuild_tracker = self  # type: ignore[attr-defined]
 
     @contextmanager
-    def recording(self) -> Iterator[dict[int, Any]]:
-        """Collect the content objects read inside the block."""
-        touched: dict[int, Any] = {}
+    def recording(self) -> Iterator[Touched]:
+        """Collect the content objects (and their attributes) read inside the block."""
+        touched: Touched = {}
         self.touched = touched
         try:
             yield touched
@@ -230,6 +243,7 @@ class BuildState:
         self._context: Mapping[str, Any] = {}
         self._registry: dict[str, Any] | None = None
         self._fields: dict[str, bytes] = {}
+        self._views: dict[str, bytes] = {}  # view (key and attribute) -> its digest
         # Content objects made from session snapshots: their unchanged attributes'
         # digests are remembered from earlier builds (fastbuild.session).
         self._origins: dict[int, Origin] = (
@@ -507,18 +521,22 @@ class BuildState:
             done[key] = (self.field_digest(key, learned), learned)
         return done
 
-    def field_digests(self) -> dict[str, bytes]:
-        """The field digests this build worked out, by content key."""
-        return self._fields
+    def field_digests(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        """The field and attribute (view) digests this build worked out."""
+        return self._fields, self._views
 
-    def reuse_field_digests(self, known: Mapping[str, bytes], changed: Iterable[str]) -> None:
-        """Take the field digests of a kept build whose objects this build writes again.
+    def reuse_field_digests(
+        self, known: tuple[Mapping[str, bytes], Mapping[str, bytes]], changed: Iterable[str]
+    ) -> None:
+        """Take the digests of a kept build whose objects this build writes again.
 
         For a patched rebuild (plugins.fastbuild.patch): the same content objects, of
         which only those named `changed` may differ. Their pages are shown first.
         """
         changed = frozenset(changed)
-        self._fields.update((k, v) for k, v in known.items() if k not in changed)
+        fields, views = known
+        self._fields.update((k, v) for k, v in fields.items() if k not in changed)
+        self._views.update((k, v) for k, v in views.items() if k.partition(_VIEW)[0] not in changed)
         self._fresh = changed if len(changed) <= FRESH_FIRST else frozenset()
 
     def first_to_show(self, local: Mapping[str, Any]) -> bool:
@@ -679,8 +697,46 @@ class BuildState:
         return h.digest()
 
     def fingerprint(self, signature: bytes, touched: Iterable[str]) -> bytes:
-        """Combine a page's signature with the field digests of the posts it read."""
-        return combine([signature, *(self.field_digest(key) for key in touched)])
+        """Combine a page's signature with the digests of what it read of each post.
+
+        `touched` holds views (`views_of`): a content key (the whole object: its field
+        digest) or a key and one attribute name (that attribute's digest alone).
+        """
+        return combine(
+            [
+                signature,
+                *(
+                    self.view_digest(view) if _VIEW in view else self.field_digest(view)
+                    for view in touched
+                ),
+            ]
+        )
+
+    def view_digest(self, view: str) -> bytes:
+        """The digest of one attribute of one content object (see `views_of`)."""
+        found = self._views.get(view)
+        if found is None:
+            key, _, name = view.partition(_VIEW)
+            content = self.registry().get(key)
+            if content is None:
+                found = _MISSING
+            else:
+                attributes = vars(content)
+                if name not in attributes:
+                    found = _ABSENT
+                else:
+                    compute = functools.partial(
+                        self.values().attribute, attributes, name, _CONTENT_EXCLUDE, "metadata"
+                    )
+                    origin = self._origins.get(id(content))
+                    if origin is not None and origin.content is content:
+                        found = _snapshot_digests(origin, attributes)(
+                            name, attributes[name], compute
+                        )
+                    else:
+                        found = compute()
+            self._views[view] = found
+        return found
 
     def unchanged(self, relative: str, signature: bytes) -> Record | None:
         """Return the previous record when the page need not be rendered again."""
@@ -704,6 +760,36 @@ class BuildState:
             fingerprint = self.fingerprint(signature, keys)
             self.current.records[relative] = Record(fingerprint, keys, *found)
         self.rendered += 1
+
+
+def views_of(touched: Touched) -> list[str]:
+    """What a page read, as views: a content key, or a key and one attribute name.
+
+    An attribute set on the object counts alone (`url` as Pelican's `override_url`, which
+    plugins.fastbuild freezes); so does one not set (its digest says "absent", so it counts
+    when it appears). A property or method (`summary`, `content`, `get_content`), a
+    class-level name, `metadata` and the body count as the whole object: they may read any
+    attribute.
+    """
+    keys: dict[int, str] = {}
+    whole: set[str] = set()
+    named: set[tuple[str, str]] = set()
+    for (ident, name), content in touched.items():
+        key = keys.get(ident)
+        if key is None:
+            key = keys[ident] = content_key(content)
+        attributes = vars(content)
+        if name is None or name in _WHOLE:
+            whole.add(key)
+        elif name in attributes:
+            named.add((key, name))
+        elif name == "url" and "override_url" in attributes:
+            named.add((key, "override_url"))
+        elif hasattr(type(content), name):
+            whole.add(key)
+        else:
+            named.add((key, name))
+    return [*whole, *(f"{key}{_VIEW}{name}" for key, name in named if key not in whole)]
 
 
 def new_build_state(
@@ -802,7 +888,7 @@ class PageJob(Job):
         )
         with opened as handle:
             handle.write(output)
-        return [content_key(o) for o in touched.values()]
+        return views_of(touched)
 
 
 @dataclass(slots=True)
@@ -1108,7 +1194,7 @@ class IncrementalWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
             handle.write(output)
         logger.info('Writing "%s"', path)
         if not dropped:
-            state.record(relative, path, signature, (content_key(o) for o in touched.values()))
+            state.record(relative, path, signature, views_of(touched))
         signals.content_written.send(path, context=local)
 
     def write_feed(
