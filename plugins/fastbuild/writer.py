@@ -45,6 +45,7 @@ import hashlib
 import logging
 import os
 import pickle
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -789,7 +790,9 @@ def views_of(touched: Touched) -> list[str]:
             whole.add(key)
         else:
             named.add((key, name))
-    return [*whole, *(f"{key}{_VIEW}{name}" for key, name in named if key not in whole)]
+    # Interned: the same view is recorded by many pages (tag pages, archives, related posts).
+    views = (sys.intern(f"{key}{_VIEW}{name}") for key, name in named if key not in whole)
+    return [*whole, *views]
 
 
 def new_build_state(
