@@ -61,10 +61,12 @@ def rewrite(path: Path, old: str, new: str) -> None:
 @needs_git
 def test_body_edits_are_patched_and_equal_clean_builds(repo: Path, tmp_path: Path) -> None:
     posts = repo / "content/posts/2026"
+    rewrite(posts / "p6.md", "Title:", "Status: hidden\nTitle:")
     preview = Preview(repo, repo / "output" / "preview")
     assert not preview.rebuild().patched
     steps: list[tuple[str, Path, str, str]] = [
         ("longer", posts / "p5.md", "Body 5", "Body five, now longer"),
+        ("hidden", posts / "p6.md", "Body 6", "Body six"),
         # headings: reading time and the table of contents change
         (
             "headings",
@@ -81,7 +83,7 @@ def test_body_edits_are_patched_and_equal_clean_builds(repo: Path, tmp_path: Pat
         result = preview.rebuild([path])
         assert result.patched, name
         assert not result.errors, (name, result.errors)
-        assert result.posts == 7 and result.drafts == 1, name
+        assert result.posts == 6 and result.drafts == 1, name
         assert_same_as_clean(repo, tmp_path / f"clean-{name}")
     page = (repo / "output/preview/site/posts/2026/post-number-5/index.html").read_text()
     assert "patched" in page and 'id="three"' in page
