@@ -261,3 +261,27 @@ def test_snapshots_differ_only_where_their_attributes_do() -> None:
     assert changed_attributes(before, (str, {"_content": "<p>a</p>", "title": "T"})) == {"tags"}
     assert changed_attributes(before, (int, before[1])) == {"_content", "title", "tags"}
     assert not changed_attributes(before, (str, dict(before[1])))
+
+
+def test_a_site_outside_git_is_patched_with_file_dates(make_site: MakeSite, tmp_path: Path) -> None:
+    # Git metadata on, but no repository: the build warns (replayed by every patch) and
+    # dates come from the files; an edited post's "updated" date moves with its mtime.
+    root = change_test_site(make_site, tmp_path, draft=7, GIT_METADATA_ENABLED=True)
+    preview = Preview(root, root / "output" / "preview")
+    first = preview.rebuild()
+    assert [p.code for p in first.problems] == ["no-git-history"]
+    path = root / "content/posts/2026/p5.md"
+    rewrite(path, "Body 5", "Body five")
+    result = preview.rebuild([path])
+    assert result.patched
+    assert [p.code for p in result.problems] == ["no-git-history"]
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    for name in ("content", "pelicanconf.py"):
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, clean / name)  # copy2 keeps the modification times
+        else:
+            shutil.copy2(source, clean / name)
+    assert not build_site(clean, drafts=True).errors
+    assert_same_tree(root / "output/preview/site", clean / "output/site")
