@@ -3,7 +3,11 @@
 Every build goes into the same folder, `<output>/site` (the search index beside it), and
 is incremental: the preview owns a build session (plugins._shared.session) that keeps
 Pelican's reader cache, the plugins' memos, compiled templates and the fastbuild manifest
-in memory between builds, so a save re-renders only the pages it affects.
+in memory between builds, so a save re-renders only the pages it affects. It also keeps
+the last finished build: when the watcher reports that only one post's body changed, the
+new body is patched into it and only the output phase runs (plugins.fastbuild.patch;
+about 1.5 s instead of 3.3 s at 5,000 posts); any other change drops the kept build,
+collects it, and builds in full.
 
 Why one folder and not a new folder per build: a new folder would make every rebuild a
 cold one (the manifest names files in one output folder), or need a hard-linked copy of
@@ -18,7 +22,8 @@ Garbage collection: the session holds millions of objects, and each of Python's 
 collections during a build walked them all (1-2 s per rebuild at 5,000 posts). A rebuild
 runs with the collector off; afterwards, when the watcher is idle (or before the next
 rebuild at the latest), one full collection frees the build's garbage and `gc.freeze()`
-moves what survives (the session) out of the collector's way until the next one.
+moves what survives (the session and the kept build) out of the collector's way until the
+next one.
 """
 
 from __future__ import annotations
