@@ -285,3 +285,20 @@ def test_a_site_outside_git_is_patched_with_file_dates(make_site: MakeSite, tmp_
             shutil.copy2(source, clean / name)
     assert not build_site(clean, drafts=True).errors
     assert_same_tree(root / "output/preview/site", clean / "output/site")
+
+
+@needs_git
+def test_a_post_whose_commits_are_all_ignored_is_patched(repo: Path, tmp_path: Path) -> None:
+    # Commits by an ignored email (a bot, a bulk import) are not history: the post is in
+    # no counted commit until its uncommitted edit puts it into `git status`.
+    conf = repo / "pelicanconf.py"
+    conf.write_text(
+        conf.read_text(encoding="utf-8") + '\nGIT_METADATA_IGNORE_EMAILS = ["ana@example.com"]\n'
+    )
+    commit(repo, {}, "Ignore the importer", date="2026-03-11T10:00:00+00:00")
+    preview = Preview(repo, repo / "output" / "preview")
+    preview.rebuild()
+    path = repo / "content/posts/2026/p5.md"
+    rewrite(path, "Body 5", "Body five")
+    assert preview.rebuild([path]).patched
+    assert_same_as_clean(repo, tmp_path / "clean")

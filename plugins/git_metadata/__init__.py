@@ -146,9 +146,10 @@ def same_history_except_dates(
     """Whether `new` says what `old` did, but for the date of `post`'s own uncommitted edit.
 
     A patched rebuild (plugins._shared.patching) may only see the edited file turn
-    uncommitted with a later modification time: any other change (a commit, another
-    file edited, renamed or added) needs a full rebuild. Files whose name matches an
-    `ignored` pattern (Pelican's IGNORE_FILES: editors' backups) do not count.
+    uncommitted with a later modification time (and so appear in history, when no counted
+    commit named it before): any other change (a commit, another file edited, renamed or
+    added) needs a full rebuild. Files whose name matches an `ignored` pattern (Pelican's
+    IGNORE_FILES: editors' backups) do not count.
     """
     before, after = old.history, new.history
     if before is None or after is None:
@@ -156,22 +157,21 @@ def same_history_except_dates(
     if before.root != after.root or before.shallow != after.shallow:
         return False
     patterns = tuple(ignored)
-
-    def counted(files: dict[PurePosixPath, FileHistory]) -> set[PurePosixPath]:
-        return {n for n in files if not any(fnmatch(n.name, p) for p in patterns)}
-
-    names = counted(after.files)
-    if names != counted(before.files):
-        return False
     try:
         edited: PurePosixPath | None = after.relative(Path(post.source_path))
     except ValueError:
         edited = None
+    names = {
+        name
+        for name in before.files.keys() | after.files.keys()
+        if not any(fnmatch(name.name, p) for p in patterns)
+    }
     for name in names:
-        found, known = after.files[name], before.files[name]
+        found, known = after.files.get(name), before.files.get(name)
         if found is known:
             continue
         if name == edited:
+            found, known = found or FileHistory(), known or FileHistory()
             if found.commits != known.commits or found.created != known.created:
                 return False
         elif found != known:
