@@ -21,7 +21,8 @@ from plugins.search_index.query import (
     parse_query,
 )
 from plugins.search_index.related import RelatedInput, related_posts
-from plugins.search_index.writer import STATE_FILE, update_index
+from plugins.search_index.spelling import DOCUMENT_WORDS_FILE
+from plugins.search_index.writer import STATE_FILE, update_documents, update_index
 
 
 def source(
@@ -156,6 +157,29 @@ def test_incremental_update_adds_skips_replaces_and_deletes(tmp_path: Path) -> N
     assert search_paths(index_dir, "osprey") == []
     assert search_paths(index_dir, "tanuki") == ["posts/d/"]
     assert OpenIndex(index_dir).doc_count == 3
+
+
+def test_a_partial_update_replaces_only_the_given_posts(tmp_path: Path) -> None:
+    index_dir = tmp_path / "search-index"
+    assert update_documents(index_dir, [source("a.md", "Alpha")]) is None  # no index yet
+    first = [source("a.md", "Alpha", "<p>Kestrel</p>"), source("b.md", "Beta", "<p>Marlin</p>")]
+    update_index(index_dir, first)
+    changed = replace(first[0], content_html="<p>Sandpiper</p>", content_hash="a-2")
+    report = update_documents(index_dir, [changed])
+    assert report is not None
+    assert (report.updated, report.deleted, report.unchanged, report.documents) == (1, 0, 1, 2)
+    assert search_paths(index_dir, "sandpiper") == ["posts/a/"]
+    assert search_paths(index_dir, "kestrel") == []
+    assert search_paths(index_dir, "marlin") == ["posts/b/"]  # not given, not deleted
+    hashes = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))["hashes"]
+    assert hashes == {"a.md": "a-2", "b.md": first[1].content_hash}
+    # The same state as a full update to the same posts.
+    full = tmp_path / "full"
+    update_index(full, first)
+    update_index(full, [changed, first[1]])
+    assert json.loads((full / STATE_FILE).read_text(encoding="utf-8"))["hashes"] == hashes
+    (index_dir / DOCUMENT_WORDS_FILE).unlink()  # the spelling vocabulary's per-post words
+    assert update_documents(index_dir, [changed]) is None  # only a rebuild can tell
 
 
 def test_schema_version_change_forces_a_full_rebuild(tmp_path: Path) -> None:

@@ -110,26 +110,26 @@ class _NoLinkWarnings(logging.Filter):
         return not str(record.msg).startswith("Unable to find")
 
 
-def index_posts(articles: list[Any], authors_dir: Path, config: SearchIndexSettings) -> IndexReport:
-    """Bring the index in line with the published posts (run in a background process)."""
+def index_posts(
+    articles: list[Any],
+    authors_dir: Path,
+    config: SearchIndexSettings,
+    edited: frozenset[str] | None = None,
+) -> IndexReport:
+    """Bring the index in line with the published posts (run in a background process).
+
+    With `edited` (source paths; a patched rebuild), only those posts are indexed again
+    when the index allows it; otherwise every post is compared with the index.
+    """
     # Only ever called in the forked child: the filter dies with it.
     logging.getLogger("pelican.contents").addFilter(_NoLinkWarnings())
     profiles = read_authors(authors_dir)
-    sources = [source_of(a, profiles) for a in articles]
-    return update_index(config.index_dir, sources)
-
-
-def index_edited_posts(
-    articles: list[Any], edited: frozenset[str], authors_dir: Path, config: SearchIndexSettings
-) -> IndexReport:
-    """Update only the `edited` posts (source paths) when the index allows; else all of them."""
-    logging.getLogger("pelican.contents").addFilter(_NoLinkWarnings())
-    profiles = read_authors(authors_dir)
-    sources = [source_of(a, profiles) for a in articles if str(a.source_path) in edited]
-    report = update_documents(config.index_dir, sources)
-    if report is None:
-        return update_index(config.index_dir, [source_of(a, profiles) for a in articles])
-    return report
+    if edited is not None:
+        some = [source_of(a, profiles) for a in articles if str(a.source_path) in edited]
+        report = update_documents(config.index_dir, some)
+        if report is not None:
+            return report
+    return update_index(config.index_dir, [source_of(a, profiles) for a in articles])
 
 
 class SearchIndexGenerator(Generator):  # type: ignore[misc]
@@ -148,10 +148,8 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
 
     def patch_post(self, post: Any) -> None:
         """One post's body changed (plugins._shared.patching): re-index it alone, now."""
-        self._job = ForkJob(
-            index_edited_posts,
-            *self._index_arguments(self.context.get("articles", []), {str(post.source_path)}),
-        )
+        arguments = self._index_arguments(self.context.get("articles", []))
+        self._job = ForkJob(index_posts, *arguments, frozenset({str(post.source_path)}))
 
     @patch_aware  # started again, for the patched post, by patch_post
     def start_indexing(self, generator: Any) -> None:
@@ -161,10 +159,9 @@ class SearchIndexGenerator(Generator):  # type: ignore[misc]
         signals.article_generator_pretaxonomy.disconnect(self.start_indexing)
         self._job = ForkJob(index_posts, *self._index_arguments(generator.articles))
 
-    def _index_arguments(self, articles: list[Any], *edited: set[str]) -> tuple[Any, ...]:
+    def _index_arguments(self, articles: list[Any]) -> tuple[list[Any], Path, SearchIndexSettings]:
         return (
             list(articles),
-            *(frozenset(paths) for paths in edited),
             Path(self.settings["PATH"]) / "authors",
             SearchIndexSettings.from_settings(self.settings),
         )

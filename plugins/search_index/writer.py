@@ -170,45 +170,23 @@ def update_documents(index_dir: Path, sources: Sequence[DocumentSource]) -> Inde
     the other posts' hashes are kept. Returns None when only a full update can tell (no
     index yet, another schema, or a spelling vocabulary out of step with the index).
     """
-    started = time.perf_counter()
-    state = _read_state(index_dir)
-    if not (
-        index_dir.is_dir()
-        and index.exists_in(str(index_dir))
-        and state.get("schema_version") == s.SCHEMA_VERSION
-    ):
-        return None
-    try:
-        ix = index.open_dir(str(index_dir))
-        known = _known_hashes(ix, state)
-        vocabulary = Vocabulary.load(index_dir)
-        if vocabulary is None or set(vocabulary.documents) != set(known):
-            return None
-        changed = [src for src in sources if known.get(src.path) != src.content_hash]
-        if changed:
-            _update(ix, index_dir, vocabulary, changed, [])
-        hashes = {**known, **{src.path: src.content_hash for src in sources}}
-        updated = sum(1 for src in changed if src.path in known)
-        report = IndexReport(
-            documents=len(hashes),
-            added=len(changed) - updated,
-            updated=updated,
-            deleted=0,
-            unchanged=len(hashes) - len(changed),
-            rebuilt=False,
-            seconds=round(time.perf_counter() - started, 3),
-        )
-        if changed:
-            _write_state(index_dir, ix.latest_generation(), dict(sorted(hashes.items())), report)
-    except index.LockError as error:
-        raise BlogError(
-            f"{index_dir}: the search index is locked by another build; retry when it ends"
-        ) from error
-    return report
+    return _bring_in_line(index_dir, sources, partial=True)
 
 
 def update_index(index_dir: Path, sources: Sequence[DocumentSource]) -> IndexReport:
     """Bring the index at `index_dir` in line with `sources` (the published posts)."""
+    report = _bring_in_line(index_dir, sources, partial=False)
+    assert report is not None  # a full update rebuilds when it must
+    return report
+
+
+def _bring_in_line(
+    index_dir: Path, sources: Sequence[DocumentSource], *, partial: bool
+) -> IndexReport | None:
+    """Index what changed in `sources`; unless `partial`, delete the posts not in them.
+
+    A `partial` update that would need a rebuild returns None instead.
+    """
     started = time.perf_counter()
     current = {source.path: source for source in sources}
     state = _read_state(index_dir)
@@ -217,6 +195,8 @@ def update_index(index_dir: Path, sources: Sequence[DocumentSource]) -> IndexRep
         and index.exists_in(str(index_dir))
         and state.get("schema_version") == s.SCHEMA_VERSION
     )
+    if rebuild and partial:
+        return None
     try:
         known: dict[str, str] = {}
         vocabulary = None
@@ -227,32 +207,32 @@ def update_index(index_dir: Path, sources: Sequence[DocumentSource]) -> IndexRep
             # No vocabulary, or one of other posts: only a rebuild can tell every word.
             rebuild = vocabulary is None or set(vocabulary.documents) != set(known)
             if rebuild:
+                if partial:
+                    return None
                 logger.warning("search index: spelling vocabulary out of step; rebuilding")
                 known = {}
         changed = [src for path, src in current.items() if known.get(path) != src.content_hash]
-        removed = sorted(set(known) - set(current))
+        removed = [] if partial else sorted(set(known) - set(current))
         if rebuild:
             ix = _rebuild(index_dir, changed)
         elif changed or removed:
             assert vocabulary is not None
             _update(ix, index_dir, vocabulary, changed, removed)
+        hashes = {path: src.content_hash for path, src in current.items()}
+        if partial:
+            hashes = {**known, **hashes}
         updated = sum(1 for src in changed if src.path in known)
         report = IndexReport(
-            documents=len(current),
+            documents=len(hashes),
             added=len(changed) - updated,
             updated=updated,
             deleted=len(removed),
-            unchanged=len(current) - len(changed),
+            unchanged=len(hashes) - len(changed),
             rebuilt=rebuild,
             seconds=round(time.perf_counter() - started, 3),
         )
         if rebuild or changed or removed:
-            _write_state(
-                index_dir,
-                ix.latest_generation(),
-                {path: src.content_hash for path, src in sorted(current.items())},
-                report,
-            )
+            _write_state(index_dir, ix.latest_generation(), dict(sorted(hashes.items())), report)
     except index.LockError as error:
         raise BlogError(
             f"{index_dir}: the search index is locked by another build; retry when it ends"
