@@ -16,7 +16,7 @@ import pytest
 from pelican import signals
 
 from plugins._shared.patching import patch_aware
-from plugins.fastbuild.patch import changed_attributes, kept_build
+from plugins.fastbuild.patch import MAX_AGE, changed_attributes, kept_build
 from tests.conftest import MakeSite, post
 from tests.gitrepo import commit, git, needs_git
 from tests.test_incremental_build import assert_same_tree, change_test_site, edit
@@ -236,6 +236,22 @@ def test_patching_can_be_turned_off(make_site: MakeSite, tmp_path: Path) -> None
     path = root / "content/posts/2026/p5.md"
     rewrite(path, "Body 5", "Body five")
     assert not preview.rebuild([path]).patched
+
+
+def test_a_kept_build_is_patched_for_ten_minutes_only(make_site: MakeSite, tmp_path: Path) -> None:
+    # Values computed from the clock (new voices, outdated notes, featured entries) are
+    # refreshed by a full build at least every MAX_AGE seconds.
+    root = change_test_site(make_site, tmp_path)
+    preview = Preview(root, root / "output" / "preview")
+    preview.rebuild()
+    kept = kept_build(preview.session)
+    assert kept is not None
+    kept.started -= MAX_AGE + 1
+    path = root / "content/posts/2026/p5.md"
+    rewrite(path, "Body 5", "Body five")
+    assert not preview.rebuild([path]).patched
+    rewrite(path, "Body five", "Body 5")
+    assert preview.rebuild([path]).patched  # the full build is kept, and is fresh
 
 
 def test_a_failed_build_keeps_nothing_to_patch(make_site: MakeSite, tmp_path: Path) -> None:

@@ -248,30 +248,16 @@ def build_site(
     of the same process (see the module docstring).
     """
     from pelican import Pelican, signals
-    from pelican.log import console
 
-    root = root.resolve()
-    started = time.perf_counter()
-    # Pelican prints its own summary on stdout; stdout belongs to our data (--json).
-    console.quiet = True
-    with collecting_problems(root / "content") as collector:
-        settings = load_settings(root, build_overrides(output, drafts, site_url, now))
+    with _reporting(root, build_overrides(output, drafts, site_url, now)) as (settings, result):
         if session is not None:
             join_session(settings, session)
-        collector.content_dir = Path(settings["PATH"])
-        result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
-
-        def count_content(generators: list[Any]) -> None:
-            result.count_content(generators)
-
-        signals.all_generators_finalized.connect(count_content, weak=False)
+        signals.all_generators_finalized.connect(result.count_content, weak=False)
         try:
             with result.counting_writes(), _ending(session):
                 Pelican(settings).run()
         finally:
-            signals.all_generators_finalized.disconnect(count_content)
-    result.problems = sorted(collector.problems, key=lambda p: (str(p.path), p.line, p.code))
-    result.seconds = time.perf_counter() - started
+            signals.all_generators_finalized.disconnect(result.count_content)
     return result
 
 
@@ -291,22 +277,14 @@ def patch_site(
     is not exactly one post's body, or nothing is kept (plugins.fastbuild.patch says
     why at DEBUG): the caller then builds in full (`build_site`), as it must.
     """
-    from pelican.log import console
-
     from plugins._shared.patching import CannotPatch
     from plugins.fastbuild.patch import kept_build, patch_edit
 
-    root = root.resolve()
-    started = time.perf_counter()
     if kept_build(session) is None:
         return None
-    console.quiet = True
-    with collecting_problems(root / "content") as collector:
-        settings = load_settings(root, build_overrides(output, drafts, site_url, now))
+    with _reporting(root, build_overrides(output, drafts, site_url, now)) as (settings, result):
         if not session.is_current(session_key(settings)):
             return None
-        collector.content_dir = Path(settings["PATH"])
-        result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
         try:
             with result.counting_writes(), _ending(session):
                 kept = patch_edit(session, [str(path) for path in changed])
@@ -315,9 +293,27 @@ def patch_site(
             return None
         result.count_content(kept.generators)
         result.patched = True
+    return result
+
+
+@contextmanager
+def _reporting(
+    root: Path, overrides: dict[str, Any]
+) -> Iterator[tuple[dict[str, Any], BuildResult]]:
+    """Load the settings and collect a build's problems and time into its BuildResult."""
+    from pelican.log import console
+
+    started = time.perf_counter()
+    # Pelican prints its own summary on stdout; stdout belongs to our data (--json).
+    console.quiet = True
+    root = root.resolve()
+    with collecting_problems(root / "content") as collector:
+        settings = load_settings(root, overrides)
+        collector.content_dir = Path(settings["PATH"])
+        result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
+        yield settings, result
     result.problems = sorted(collector.problems, key=lambda p: (str(p.path), p.line, p.code))
     result.seconds = time.perf_counter() - started
-    return result
 
 
 @contextmanager
